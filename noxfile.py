@@ -16,7 +16,7 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dev.shared import noxkit  # noqa: E402  (the repo root must be importable first)
+from dev.shared import noxkit
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "none"
@@ -114,7 +114,7 @@ def framework(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
-def matrix(session: nox.Session) -> None:
+def matrix(session: nox.Session) -> None:  # noqa: ARG001  (nox passes it; output is stdout)
     """Print the workflow list as JSON for the CI matrix."""
     print(noxkit.json.dumps(WORKFLOWS))
 

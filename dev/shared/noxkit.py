@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def env_python(env_dir: Path = ENV_DIR) -> Path:
     return env_dir / "bin" / "python"
 
 
-def ensure_env(log: object = print, env_dir: Path = ENV_DIR) -> Path:
+def ensure_env(log: Callable[[str], object] = print, env_dir: Path = ENV_DIR) -> Path:
     """Build (or reuse) the one environment every session uses; returns its python."""
     stamp = env_dir / ".fingerprint"
     fingerprint = env_fingerprint()
@@ -128,16 +129,17 @@ def ensure_env(log: object = print, env_dir: Path = ENV_DIR) -> Path:
     reqs = requirements()
     uv = find_uv()
     env = dict(os.environ, UV_COMPILE_BYTECODE="1", VIRTUAL_ENV=str(env_dir))
-    log(f"building the shared environment in {env_dir} with {'uv' if uv else 'venv + pip'}")  # type: ignore[operator]
-    if env_dir.exists():
-        shutil.rmtree(env_dir)
+    log(f"updating the shared environment in {env_dir} with {'uv' if uv else 'venv + pip'}")
+    fresh = not env_python(env_dir).exists()
     if uv:
-        _check([uv, "venv", "--quiet", "--python", sys.executable, str(env_dir)], env)
+        if fresh:
+            _check([uv, "venv", "--quiet", "--python", sys.executable, str(env_dir)], env)
         _check([uv, "pip", "install", "--quiet", "--python", str(env_python(env_dir)), *reqs], env)
     else:
-        _check([sys.executable, "-m", "venv", str(env_dir)], env)
         pip = [str(env_python(env_dir)), "-m", "pip", "install", "--quiet"]
-        _check([*pip, "--upgrade", "pip"], env)
+        if fresh:
+            _check([sys.executable, "-m", "venv", str(env_dir)], env)
+            _check([*pip, "--upgrade", "pip"], env)
         _check([*pip, *reqs], env)
         _check([str(env_python(env_dir)), "-m", "compileall", "-q", str(env_dir / "lib")], env)
     stamp.write_text(fingerprint)
@@ -166,9 +168,9 @@ def print_summary(rows: list[tuple[str, str, str, float]]) -> str:
     return "\n".join(lines)
 
 
-def run_stage(python: str, stage: str, target: str, args: StageArgs, log: object = print) -> int:
+def run_stage(python: str, stage: str, target: str, args: StageArgs, log: Callable[[str], object] = print) -> int:
     """Run one stage of one target in its own process; returns the exit code."""
     cmd = [python, "-m", "dev.shared.stages", stage, target, *args.extra]
-    log(" ".join(cmd[1:]))  # type: ignore[operator]
+    log(" ".join(cmd[1:]))
     env = dict(os.environ, **stage_env(args.scale))
     return subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode

@@ -20,7 +20,7 @@ from dev.shared import test_framework as tf
 from shared.db_helper import Database
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_configure() -> None:
     os.environ.setdefault("WORKFLOW_ENV", "testing")
     try:
         required = tf.required_backends()
@@ -71,3 +71,12 @@ def bench_scale() -> float:
         return float(raw)
     except ValueError:
         raise pytest.UsageError(f"BENCH_SCALE={raw!r} is not a number") from None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Record requirement ids as JUnit properties so traceability can read them back."""
+    for item in items:
+        for mark in item.iter_markers("requirement"):
+            if not mark.args or not isinstance(mark.args[0], str):
+                raise pytest.UsageError(f"{item.nodeid}: requirement marker needs an id string")
+            item.user_properties.append(("requirement", mark.args[0]))

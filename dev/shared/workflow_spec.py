@@ -33,7 +33,7 @@ class Schedule(_Model):
 
 
 class Retry(_Model):
-    max_attempt: int = Field(3, ge=1)
+    max_attempt: int = Field(default=3, ge=1)
     interval: str = "PT1M"
     max_interval: str = "PT10M"
 
@@ -41,7 +41,7 @@ class Retry(_Model):
 class KestraSpec(_Model):
     namespace: str = "company.data"
     timeout: str = "PT30M"
-    concurrency: int = Field(1, ge=1)
+    concurrency: int = Field(default=1, ge=1)
     retry: Retry = Retry()
     alert_secret: str = "SLACK_WEBHOOK"
 
@@ -62,7 +62,7 @@ class Budget(_Model):
 
 
 class Performance(_Model):
-    scale_rows: int = Field(100_000, ge=1, description="rows at full scale (BENCH_SCALE=1)")
+    scale_rows: int = Field(default=100_000, ge=1, description="rows at full scale (BENCH_SCALE=1)")
     budgets: dict[str, Budget] = Field(default_factory=dict)
 
 
@@ -83,7 +83,7 @@ class WorkflowSpec(_Model):
     sources: list[Dataset] = Field(default_factory=list)
     targets: list[Dataset] = Field(default_factory=list)
     performance: Performance = Performance()
-    coverage_threshold: float = Field(90.0, ge=0, le=100)
+    coverage_threshold: float = Field(default=90.0, ge=0, le=100)
     secrets: list[str] = Field(default_factory=list)
     created: dt.date | None = None
     template_version: str = "1"
