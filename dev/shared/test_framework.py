@@ -218,5 +218,5 @@ def _frame_diff(actual: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
     changed = left.ne(right)
     rows = changed.any(axis=1)
     cols = changed.any(axis=0)
-    return left.loc[rows, cols].join(right.loc[rows, cols], lsuffix=" (actual)",
-                                     rsuffix=" (expected)").head(20)
+    return left.loc[rows, cols].add_suffix(" (actual)").join(
+        right.loc[rows, cols].add_suffix(" (expected)")).head(20)
