@@ -114,9 +114,13 @@ def framework(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
-def matrix(session: nox.Session) -> None:  # noqa: ARG001  (nox passes it; output is stdout)
-    """Print the workflow list as JSON for the CI matrix."""
-    print(noxkit.json.dumps(WORKFLOWS))
+def matrix(session: nox.Session) -> None:
+    """Print the workflows to test as JSON (all, or `-- --changed-since REF` for a PR)."""
+    if session.posargs:
+        session.run(_python(session), "-m", "dev.shared.ci_plan", *session.posargs,
+                    env=noxkit.stage_env())
+    else:
+        print(noxkit.json.dumps(WORKFLOWS))
 
 
 @nox.session(default=False)
