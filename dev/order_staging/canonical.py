@@ -1,0 +1,122 @@
+"""The canonical order shape every source maps to: one header frame and one lines frame.
+
+Parsers return text values exactly as the source carried them (``""`` for absent); the rule
+engine types them. A parsed file is a :class:`ParsedFile`; a malformed one raises
+:class:`MalformedFile`, which the workflow turns into a quarantine entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Header fields (one row per order). `order_seq` numbers the orders of a file from 0;
+# `header_conflicts` names header fields whose value differs between the rows of one CSV order.
+HEADER_COLUMNS = (
+    "order_seq",
+    "source",
+    "channel",
+    "order_id",
+    "order_date",
+    "customer_id",
+    "currency",
+    "requested_delivery_date",
+    "order_total",
+    "priority",
+    "header_conflicts",
+)
+# Line fields (one row per order line). `row_no` is the line's 1-based position in the file's
+# data rows (CSV row, JSON line, PO1 segment); it identifies a line even when line_no is bad.
+LINE_COLUMNS = (
+    "order_seq",
+    "row_no",
+    "line_no",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount_pct",
+    "line_amount",
+    "unit",
+)
+RAW_COLUMNS = ("order_seq", "source", "order_id", "payload")
+# Header fields a source must carry (X12 may omit the total: AMT*TT is optional there).
+REQUIRED_HEADER = (
+    "order_id",
+    "order_date",
+    "customer_id",
+    "currency",
+    "requested_delivery_date",
+    "order_total",
+)
+REQUIRED_LINE = ("line_no", "sku", "quantity", "unit_price")
+RUSH_PRIORITIES = frozenset({"rush", "express", "urgent", "high"})
+
+
+class MalformedFile(Exception):
+    """A file that cannot be read as its format: the message is the quarantine reason."""
+
+
+@dataclass
+class ParsedFile:
+    """One source file in canonical shape, all values text."""
+
+    fmt: str  # "csv" | "json" | "x12"
+    headers: pd.DataFrame  # HEADER_COLUMNS
+    lines: pd.DataFrame  # LINE_COLUMNS
+    raw: pd.DataFrame  # RAW_COLUMNS: the original payload of each order
+
+    @property
+    def line_count(self) -> int:
+        """Rows this file contributes: its lines, plus one per order that has no lines."""
+        with_lines = pd.unique(self.lines["order_seq"]) if len(self.lines) else []
+        return len(self.lines) + len(self.headers) - len(with_lines)
+
+
+def text_frame(data: dict[str, object], columns: tuple[str, ...], rows: int) -> pd.DataFrame:
+    """A frame with exactly `columns` as text; missing columns are filled with ""."""
+    out = pd.DataFrame(index=pd.RangeIndex(rows))
+    for col in columns:
+        value = data.get(col, "")
+        if isinstance(value, pd.Series):
+            out[col] = value.to_numpy() if col in ("order_seq", "row_no") else _text(value)
+        else:
+            out[col] = value
+    return out
+
+
+def _text(values: pd.Series) -> object:
+    """Values as strings with missing ones as "" (numbers keep their JSON spelling)."""
+    return values.astype("str").where(values.notna(), "").to_numpy()
+
+
+def empty_parsed(fmt: str) -> ParsedFile:
+    """A file with no orders (a CSV with only its header, an empty `orders` list)."""
+    return ParsedFile(
+        fmt,
+        text_frame({}, HEADER_COLUMNS, 0),
+        text_frame({}, LINE_COLUMNS, 0),
+        text_frame({}, RAW_COLUMNS, 0),
+    )
+
+
+def join_groups(
+    texts: Any, groups: Any, n_groups: int, sep: str, prefix: str = "", suffix: str = ""
+) -> Any:
+    """Concatenate texts per group (groups numbered 0..n_groups-1), vectorised with Arrow."""
+    groups = np.asarray(groups)
+    order = np.argsort(groups, kind="stable")
+    counts = np.bincount(groups, minlength=n_groups)
+    offsets = pa.array(np.concatenate([[0], counts.cumsum()]), type=pa.int64())
+    values = pa.array(np.asarray(texts, dtype=object)[order], type=pa.large_string())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), _large(sep))
+    wrapped = pc.binary_join_element_wise(_large(prefix), joined, _large(suffix), _large(""))
+    return wrapped.to_numpy(zero_copy_only=False)
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
