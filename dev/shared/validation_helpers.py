@@ -637,7 +637,7 @@ class _Freshness(_Rule):
         age = now - latest
         if age <= self.max_age:
             return []
-        msg = f"newest value {latest} is {age.floor('s')} old at {now:%Y-%m-%d %H:%M:%S}, max {self.max_age}"
+        msg = f"newest value {latest} is {age.floor('s').to_pytimedelta()} old at {now:%Y-%m-%d %H:%M:%S}, max {self.max_age}"
         return [ctx.frame_failure(self, msg)]
 
 
