@@ -249,8 +249,6 @@ def _detail(failure: Failure) -> str:
 
 def _plain(value: Any) -> Any:
     """A JSON-friendly Python value (None for any null, ISO strings for times)."""
-    if isinstance(value, np.generic):
-        value = value.item()
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):

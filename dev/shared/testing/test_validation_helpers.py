@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from dev.shared.validation_helpers import (
     DataValidator,
     ValidationFailed,
+    ValidationResult,
     portable_type,
 )
 
@@ -42,7 +44,7 @@ def orders(backend: str = "object") -> pd.DataFrame:
     return df.astype(dict.fromkeys(STRINGS, object if backend == "object" else backend))
 
 
-def damaged(backend: str, changes: dict[tuple[int, str], object]) -> pd.DataFrame:
+def damaged(backend: str, changes: dict[tuple[int, str], Any]) -> pd.DataFrame:
     df = orders(backend)
     for (label, column), value in changes.items():
         df.loc[label, column] = value
@@ -178,9 +180,7 @@ def test_nulls_fail_only_not_null(backend, case, declare, damage, rule_id, colum
         df[col] = df[col].astype("float64" if col == "quantity" else df[col].dtype)
         df.loc[103, col] = None
     result = declare(DataValidator("orders")).validate(df)
-    if case == "not_null":
-        assert result.failed_rows(rule_id).tolist() == [103]
-    elif case == "check":  # a custom expression decides itself: NaN <= x is False
+    if case in ("not_null", "check"):  # a custom expression decides itself: NaN <= x is False
         assert result.failed_rows(rule_id).tolist() == [103]
     else:
         assert result.ok, result.table()
@@ -482,7 +482,11 @@ def test_row_count_drift(rows, previous, ok, change):
     assert result.ok is ok
     if change:
         [failure] = result.failures
-        assert (failure.rule_id, failure.column, failure.failed_rows) == ("row_count_drift", None, 0)
+        assert (failure.rule_id, failure.column, failure.failed_rows) == (
+            "row_count_drift",
+            None,
+            0,
+        )
         assert f"({change} change, allowed 20%)" in failure.message
 
 
@@ -556,7 +560,7 @@ def test_validate_rejects_a_non_frame():
 # --- the result object --------------------------------------------------------------------
 
 
-def _failing_result():
+def _failing_result() -> ValidationResult:
     df = damaged("object", {(102, "quantity"): 0, (103, "currency"): "GBP"})
     df["order_date"] = df["order_date"].astype(object)
     df.loc[103, "amount"] = np.nan
@@ -646,7 +650,7 @@ def test_failure_values_render_times_and_durations():
 # --- pandera bridge --------------------------------------------------------------------------
 
 
-def _pandera_schema():
+def _pandera_schema() -> Any:
     import pandera.pandas as pa
 
     return pa.DataFrameSchema(
@@ -693,7 +697,8 @@ def test_from_pandera_finds_what_pandera_finds():
     assert result.failed_rows("matches:order_id").tolist() == [101]
     assert result.failed_rows("greater_than:amount").tolist() == [103]  # pandera fallback
     assert result.failed_rows("dtype:quantity").size == 0
-    assert "small" in result.rule_ids and "unique:customer_id,sku" in result.rule_ids
+    assert "small" in result.rule_ids
+    assert "unique:customer_id,sku" in result.rule_ids
 
 
 def test_from_pandera_keeps_pandera_prefix_semantics_of_str_matches():
@@ -773,3 +778,72 @@ def test_module_import_does_not_import_pandera_or_sqlalchemy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# --- defects injected by the mock data generator are found, exactly --------------------------
+
+GENERATOR_DEFECTS = [
+    # (defect kind, column, rule that must catch it)
+    ("nulls", "email", "NN-EMAIL"),
+    ("duplicates", "order_id", "UQ-ORDER"),
+    ("out_of_range", "quantity", "RG-QTY"),
+    ("malformed", "order_id", "RX-ORDER"),
+    ("orphans", "customer_id", "FK-CUSTOMER"),
+]
+
+
+def _generated_orders(string_dtype: str):
+    from dev.shared.mock_data_generator import (
+        Email,
+        ForeignKey,
+        IntRange,
+        MockDataGenerator,
+        Pattern,
+        Schema,
+    )
+
+    schema = Schema(
+        "orders",
+        {
+            "order_id": Pattern("ORD-########", unique=True),
+            "customer_id": ForeignKey("customers", "customer_id"),
+            "email": Email(),
+            "quantity": IntRange(1, 50),
+        },
+    )
+    customers = pd.DataFrame({"customer_id": [f"C{i:04d}" for i in range(200)]})
+    gen = MockDataGenerator(seed=42, string_dtype=string_dtype)  # type: ignore[arg-type]
+    return gen, gen.generate(schema, rows=3000, related={"customers": customers}), customers
+
+
+def _order_rules(customers: pd.DataFrame) -> DataValidator:
+    return (
+        DataValidator("generated_orders")
+        .not_null("email", rule_id="NN-EMAIL")
+        .unique("order_id", rule_id="UQ-ORDER")
+        .in_range("quantity", min=1, max=50, rule_id="RG-QTY")
+        .matches("order_id", r"ORD-\d{8}", rule_id="RX-ORDER")
+        .references("customer_id", customers, rule_id="FK-CUSTOMER")
+    )
+
+
+@pytest.mark.parametrize("string_dtype", ["pyarrow", "python"])
+@pytest.mark.parametrize(("kind", "column", "rule_id"), GENERATOR_DEFECTS)
+def test_generator_defect_is_found_with_exactly_its_rows(string_dtype, kind, column, rule_id):
+    from dev.shared.mock_data_generator import Defect
+
+    gen, clean, customers = _generated_orders(string_dtype)
+    validator = _order_rules(customers)
+    assert validator.validate(clean).ok
+    broken, report = gen.inject_defects(clean, [Defect(kind, column, 0.01)])
+    result = validator.validate(broken)
+    [entry] = report.entries
+    expected = set(entry.rows.tolist())
+    if kind == "duplicates":  # keep=False: the rows copied from fail `unique` as well
+        expected |= set(entry.sources.tolist())
+    assert len(entry.rows) == 30
+    assert [f.rule_id for f in result.failures] == [rule_id]
+    [failure] = result.failures
+    assert failure.column == column
+    assert failure.failed_rows == len(expected)
+    assert set(result.failed_rows(rule_id).tolist()) == expected
