@@ -408,9 +408,9 @@ def _entry(error: Any) -> _ErrorEntry:
     if not isinstance(error, dict):
         return _ErrorEntry(None, str(error), None, None)
     ext = _as_dict(error.get("extensions"))
-    retry_in = _number(ext.get("retry_in_seconds"))
-    if retry_in is None:
-        retry_in = _number(_as_dict(ext.get("error_data")).get("retry_in_seconds"))
+    places = (ext, _as_dict(ext.get("error_data")), _as_dict(error.get("error_data")), error)
+    waits = [_number(place.get("retry_in_seconds")) for place in places]
+    retry_in = next((wait for wait in waits if wait is not None), None)
     status = _number(ext.get("status_code"))
     code = ext.get("code") or error.get("code")
     return _ErrorEntry(

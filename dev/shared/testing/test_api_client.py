@@ -274,7 +274,7 @@ def test_4xx_is_not_retried(server, sleeps, status, advice):
 
 def test_read_timeout_is_retried(server, sleeps):
     server.add(Reply(hang=True), Reply(200, {"ok": 1}))
-    with _http(server, sleeps, timeout=0.3) as http:
+    with _http(server, sleeps, timeout=0.5) as http:
         assert http.post_json("/slow", {}) == {"ok": 1}
     assert len(sleeps) == 1
 
@@ -746,6 +746,14 @@ def test_classify_legacy_code_without_message_and_string_status():
     error = classify_monday_response(429, body)
     assert isinstance(error, MondayRateLimitError)
     assert (error.retry_in, error.status, error.code) == (6.0, 429, "RATE_LIMIT_EXCEEDED")
+
+
+def test_classify_error_data_beside_extensions():
+    body = {"errors": [{"message": "Field limit exceeded", "error_data": {"retry_in_seconds": 13},
+                        "extensions": {"code": "FIELD_LIMIT_EXCEEDED"}}]}  # fmt: skip
+    error = classify_monday_response(200, body)
+    assert isinstance(error, MondayRateLimitError)
+    assert error.retry_in == 13
 
 
 def test_classify_bare_error_dict_without_message():
