@@ -108,7 +108,12 @@ def typecheck(session: nox.Session) -> None:
 def framework(session: nox.Session) -> None:
     """Run the framework's own tests with branch coverage of shared/ and dev/shared/."""
     session.run(
-        _python(session), "-m", "dev.shared.stages", "framework", "framework", *session.posargs,
+        _python(session),
+        "-m",
+        "dev.shared.stages",
+        "framework",
+        "framework",
+        *session.posargs,
         env=noxkit.stage_env(),
     )
 
@@ -117,8 +122,9 @@ def framework(session: nox.Session) -> None:
 def matrix(session: nox.Session) -> None:
     """Print the workflows to test as JSON (all, or `-- --changed-since REF` for a PR)."""
     if session.posargs:
-        session.run(_python(session), "-m", "dev.shared.ci_plan", *session.posargs,
-                    env=noxkit.stage_env())
+        session.run(
+            _python(session), "-m", "dev.shared.ci_plan", *session.posargs, env=noxkit.stage_env()
+        )
     else:
         print(noxkit.json.dumps(WORKFLOWS))
 
@@ -128,9 +134,59 @@ def run(session: nox.Session) -> None:
     """Run workflows in the dev environment (SQLite, API sandbox) and print what they did."""
     args = _args(session)
     session.run(
-        _python(session), "-m", "dev.shared.runner", *args.workflows, *args.extra,
+        _python(session),
+        "-m",
+        "dev.shared.runner",
+        *args.workflows,
+        *args.extra,
         env=noxkit.stage_env(),
     )
+
+
+def _cli(session: nox.Session, command: str, names_required: bool = False) -> None:
+    args = _args(session)  # validates the names; none named keeps the command's own default
+    named = args.workflows if any(not a.startswith("-") for a in session.posargs[:1]) else []
+    if names_required and not named:
+        session.error(f"name a workflow: nox -s {command} -- <workflow>")
+    session.run(
+        _python(session),
+        "-m",
+        "dev.shared.cli",
+        command,
+        *named,
+        *args.extra,
+        env=noxkit.stage_env(args.scale),
+    )
+
+
+@nox.session(default=False)
+def gates(session: nox.Session) -> None:
+    """Run every quality gate for workflows: table, gates.json/html, ticked checklists."""
+    _cli(session, "gates")
+
+
+@nox.session(default=False)
+def promote(session: nox.Session) -> None:
+    """Gate, then promote workflows atomically to scripts/ (none named: every ready, changed one)."""
+    _cli(session, "promote")
+
+
+@nox.session(default=False)
+def rollback(session: nox.Session) -> None:
+    """Restore the previous promoted version of a workflow, byte for byte."""
+    _cli(session, "rollback", names_required=True)
+
+
+@nox.session(default=False)
+def deploy(session: nox.Session) -> None:
+    """Deploy promoted workflows to Kestra (KESTRA_URL; --execute to run once)."""
+    _cli(session, "deploy")
+
+
+@nox.session(default=False)
+def report(session: nox.Session) -> None:
+    """Write the HTML dashboard: gate matrix, trends, promotions, success metrics."""
+    _cli(session, "report")
 
 
 @nox.session(default=False)

@@ -69,8 +69,10 @@ class Config:
     def require(self, key: str) -> Any:
         value = self.get(key)
         if value is None:
-            raise ConfigError(f"config key {key!r} is missing: set it in workflow.yaml "
-                              f"config or as CONFIG__{key.replace('.', '__')}")
+            raise ConfigError(
+                f"config key {key!r} is missing: set it in workflow.yaml "
+                f"config or as CONFIG__{key.replace('.', '__')}"
+            )
         return value
 
     def where(self, key: str) -> str:
@@ -133,21 +135,28 @@ class Config:
         """The database URL: DATABASE_URL, else the layered `database.url`."""
         url = self.get("database.url")
         if not url:
-            raise ConfigError(f"no database URL for environment {self.env!r}: set DATABASE_URL "
-                              "(in Kestra: env DATABASE_URL: \"{{ secret('DATABASE_URL') }}\")")
+            raise ConfigError(
+                f"no database URL for environment {self.env!r}: set DATABASE_URL "
+                "(in Kestra: env DATABASE_URL: \"{{ secret('DATABASE_URL') }}\")"
+            )
         return str(url).replace("{root}", str(ROOT))
 
     def secret(self, name: str, required: bool = True) -> str | None:
         """A secret from the environment only; never from files."""
         value = os.environ.get(name)
         if not value and required:
-            raise ConfigError(f"missing secret {name}: set the environment variable {name} "
-                              f"(in Kestra: env {name}: \"{{{{ secret('{name}') }}}}\")")
+            raise ConfigError(
+                f"missing secret {name}: set the environment variable {name} "
+                f"(in Kestra: env {name}: \"{{{{ secret('{name}') }}}}\")"
+            )
         return value or None
 
 
-def load_config(workflow_dir: Path | None = None, env: str | None = None,
-                environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    workflow_dir: Path | None = None,
+    env: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
     """Resolve the configuration for a workflow folder (holding workflow.yaml) or none."""
     environ = os.environ if environ is None else environ
     env_name = env or environ.get("WORKFLOW_ENV", "development")
@@ -164,15 +173,18 @@ def load_config(workflow_dir: Path | None = None, env: str | None = None,
 
 
 def _file_layers(env: str, workflow_dir: Path | None) -> list[tuple[str, dict[str, Any]]]:
-    layers = [(str(p), _read_yaml(p)) for p in (SHARED_DIR / "config" / "base.yaml",
-                                               SHARED_DIR / "config" / f"{env}.yaml")]
+    layers = [
+        (str(p), _read_yaml(p))
+        for p in (SHARED_DIR / "config" / "base.yaml", SHARED_DIR / "config" / f"{env}.yaml")
+    ]
     if workflow_dir is not None:
         spec_file = workflow_dir / "workflow.yaml"
         spec = _read_yaml(spec_file)
         layers.append((f"{spec_file} config", _mapping(spec.get("config"), str(spec_file))))
         per_env = _mapping(spec.get("environments"), str(spec_file))
-        layers.append((f"{spec_file} environments.{env}",
-                       _mapping(per_env.get(env), str(spec_file))))
+        layers.append(
+            (f"{spec_file} environments.{env}", _mapping(per_env.get(env), str(spec_file)))
+        )
     return layers
 
 
@@ -215,8 +227,9 @@ def _set(target: dict[str, Any], parts: list[str], value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _merge(into: dict[str, Any], layer: Mapping[str, Any], sources: dict[str, str],
-           label: str, prefix: str) -> None:
+def _merge(
+    into: dict[str, Any], layer: Mapping[str, Any], sources: dict[str, str], label: str, prefix: str
+) -> None:
     for key, value in layer.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, Mapping) and isinstance(into.get(key), dict):
@@ -232,5 +245,7 @@ def _check_no_secrets(layer: Mapping[str, Any], label: str, prefix: str = "") ->
         if isinstance(value, Mapping):
             _check_no_secrets(value, label, dotted + ".")
         elif _SECRET_KEY.search(str(key)) and value not in (None, ""):
-            raise ConfigError(f"{label}: key {dotted!r} holds a secret value; secrets come "
-                              "only from environment variables (use cfg.secret(NAME))")
+            raise ConfigError(
+                f"{label}: key {dotted!r} holds a secret value; secrets come "
+                "only from environment variables (use cfg.secret(NAME))"
+            )

@@ -42,8 +42,9 @@ def affected(changed: Iterable[str], specs: list[WorkflowSpec]) -> list[str]:
     paths = [path.strip() for path in changed if path.strip()]
     if any(p.startswith(SHARED_PREFIXES) or p in SHARED_FILES for p in paths):
         return sorted(names)
-    hit = {p.split("/")[1] for p in paths
-           if p.startswith(("dev/", "scripts/")) and p.count("/") >= 2} & set(names)
+    hit = {
+        p.split("/")[1] for p in paths if p.startswith(("dev/", "scripts/")) and p.count("/") >= 2
+    } & set(names)
     consumers = downstream(specs)
     todo = list(hit)
     while todo:
@@ -56,8 +57,13 @@ def affected(changed: Iterable[str], specs: list[WorkflowSpec]) -> list[str]:
 
 def changed_files(base: str, root: Path = ROOT) -> list[str]:
     """Paths changed between base and HEAD (merge-base diff, as a PR shows them)."""
-    result = subprocess.run(["git", "diff", "--name-only", f"{base}...HEAD"], cwd=root,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["git", "diff", "--name-only", f"{base}...HEAD"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"git diff against {base!r} failed: {result.stderr.strip()}")
     return result.stdout.splitlines()

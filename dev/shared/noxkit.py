@@ -168,7 +168,9 @@ def print_summary(rows: list[tuple[str, str, str, float]]) -> str:
     return "\n".join(lines)
 
 
-def run_stage(python: str, stage: str, target: str, args: StageArgs, log: Callable[[str], object] = print) -> int:
+def run_stage(
+    python: str, stage: str, target: str, args: StageArgs, log: Callable[[str], object] = print
+) -> int:
     """Run one stage of one target in its own process; returns the exit code."""
     cmd = [python, "-m", "dev.shared.stages", stage, target, *args.extra]
     log(" ".join(cmd[1:]))

@@ -71,7 +71,10 @@ def monday_sandbox(env: dict[str, str]) -> Iterator[dict[str, str]]:
         return
     proc = subprocess.Popen(
         [sys.executable, "-m", "dev.shared.monday_sandbox", "--port", "0"],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         assert proc.stdout is not None

@@ -8,9 +8,12 @@ benchmarks (dev/shared/benchmarks/bench_*.py). Called by the noxfile; usable dir
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,11 +43,18 @@ def unit(name: str, extra: list[str]) -> int:
         print(f"{name}: no unit tests in {testing} (expected test_{name}.py)", file=sys.stderr)
         return 4
     out = _reports(name)
-    return pytest.main([
-        *files, f"--cov=dev/{name}", "--cov-branch", "--cov-report=term-missing:skip-covered",
-        f"--cov-report=json:{out / 'coverage.json'}", f"--cov-fail-under={spec.coverage_threshold}",
-        f"--junitxml={out / 'unit.xml'}", *extra,
-    ])
+    return pytest.main(
+        [
+            *files,
+            f"--cov=dev/{name}",
+            "--cov-branch",
+            "--cov-report=term-missing:skip-covered",
+            f"--cov-report=json:{out / 'coverage.json'}",
+            f"--cov-fail-under={spec.coverage_threshold}",
+            f"--junitxml={out / 'unit.xml'}",
+            *extra,
+        ]
+    )
 
 
 def _single(name: str, stage: str, extra: list[str]) -> int:
@@ -81,12 +91,19 @@ def validation(name: str, extra: list[str]) -> int:
 def framework(extra: list[str]) -> int:
     """The framework's own tests with branch coverage of shared/ and dev/shared/."""
     out = _reports("framework")
-    return pytest.main([
-        str(ROOT / "dev" / "shared" / "testing"), "--cov=shared", "--cov=dev/shared",
-        "--cov-branch", "--cov-report=term-missing:skip-covered",
-        f"--cov-report=json:{out / 'coverage.json'}", f"--cov-fail-under={FRAMEWORK_COVERAGE}",
-        f"--junitxml={out / 'framework.xml'}", *extra,
-    ])
+    return pytest.main(
+        [
+            str(ROOT / "dev" / "shared" / "testing"),
+            "--cov=shared",
+            "--cov=dev/shared",
+            "--cov-branch",
+            "--cov-report=term-missing:skip-covered",
+            f"--cov-report=json:{out / 'coverage.json'}",
+            f"--cov-fail-under={FRAMEWORK_COVERAGE}",
+            f"--junitxml={out / 'framework.xml'}",
+            *extra,
+        ]
+    )
 
 
 def benchmarks(extra: list[str]) -> int:
@@ -104,7 +121,32 @@ def benchmarks(extra: list[str]) -> int:
     return 1 if failed else 0
 
 
+def record_stage(target: str, stage: str, code: int, seconds: float) -> None:
+    """reports/<target>/<stage>.json: what the gates read to know a stage ran and how it ended."""
+    out = _reports(target) / f"{stage}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "stage": stage,
+                "target": target,
+                "exit_code": code,
+                "seconds": round(seconds, 3),
+                "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+                "bench_scale": float(os.environ.get("BENCH_SCALE", "1")),
+            }
+        )
+    )
+
+
 def main(argv: list[str]) -> int:
+    start = time.perf_counter()
+    code = int(_main(argv))
+    if len(argv) >= 2 and (ROOT / "dev" / argv[1] / "workflow.yaml").exists():
+        record_stage(argv[1], argv[0], code, time.perf_counter() - start)
+    return code
+
+
+def _main(argv: list[str]) -> int:
     if len(argv) < 2:
         print("usage: python -m dev.shared.stages <stage> <target> [args]", file=sys.stderr)
         return 2
@@ -121,8 +163,10 @@ def main(argv: list[str]) -> int:
     except SpecError as exc:
         print(str(exc), file=sys.stderr)
         return 3
-    print(f"unknown stage {stage!r}: use unit, integration, performance or validation",
-          file=sys.stderr)
+    print(
+        f"unknown stage {stage!r}: use unit, integration, performance or validation",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -64,8 +64,10 @@ def required_backends(environ: dict[str, str] | None = None) -> set[str]:
     wanted = {b.strip() for b in env.get("REQUIRE_DATABASES", "").split(",") if b.strip()}
     unknown = wanted - set(BACKENDS)
     if unknown:
-        raise DatabaseUnavailable(f"REQUIRE_DATABASES names unknown backend(s) {sorted(unknown)};"
-                                  f" use {', '.join(BACKENDS)}")
+        raise DatabaseUnavailable(
+            f"REQUIRE_DATABASES names unknown backend(s) {sorted(unknown)};"
+            f" use {', '.join(BACKENDS)}"
+        )
     return wanted
 
 
@@ -85,19 +87,24 @@ def isolated_database(backend: str, workdir: Path) -> Iterator[Database]:
         return
     base = server_url(backend)
     if base is None:
-        raise DatabaseUnavailable(f"no URL for {backend}: set "
-                                  f"{'DATABASE_URL' if backend == 'postgresql' else 'MARIADB_URL'}")
+        raise DatabaseUnavailable(
+            f"no URL for {backend}: set "
+            f"{'DATABASE_URL' if backend == 'postgresql' else 'MARIADB_URL'}"
+        )
     name = f"wf_test_{secrets.token_hex(6)}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     quoted = f'"{name}"' if backend == "postgresql" else f"`{name}`"
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE {'SCHEMA' if backend == 'postgresql' else 'DATABASE'} "
-                                 f"{quoted}"))
+            conn.execute(
+                sa.text(f"CREATE {'SCHEMA' if backend == 'postgresql' else 'DATABASE'} {quoted}")
+            )
     except sa.exc.OperationalError as exc:
         admin.dispose()
-        raise DatabaseUnavailable(f"{backend} at {make_url(base).render_as_string()} is not "
-                                  f"reachable: {str(exc.orig).splitlines()[0]}") from None
+        raise DatabaseUnavailable(
+            f"{backend} at {make_url(base).render_as_string()} is not "
+            f"reachable: {str(exc.orig).splitlines()[0]}"
+        ) from None
     db = Database(_isolated_url(backend, base, name))
     try:
         yield db
@@ -105,8 +112,11 @@ def isolated_database(backend: str, workdir: Path) -> Iterator[Database]:
         db.dispose()
         with admin.connect() as conn:
             kind = "SCHEMA" if backend == "postgresql" else "DATABASE"
-            conn.execute(sa.text(f"DROP {kind} IF EXISTS {quoted}"
-                                 f"{' CASCADE' if backend == 'postgresql' else ''}"))
+            conn.execute(
+                sa.text(
+                    f"DROP {kind} IF EXISTS {quoted}{' CASCADE' if backend == 'postgresql' else ''}"
+                )
+            )
         admin.dispose()
 
 
@@ -156,7 +166,7 @@ class WorkflowTester:
     @cached_property
     def module(self) -> ModuleType:
         """The main script as a module, imported from this workflow's own folder."""
-        main = str(self.spec.get("main_script") or f"{self.directory.name}.py")
+        main = str(self.spec.get("main_script") or f"{self.name}.py")
         return importlib.import_module(f"{self.package}.{Path(main).stem}")
 
     @property
@@ -183,16 +193,26 @@ class WorkflowTester:
         return path.read_text(encoding="utf-8")
 
     @staticmethod
-    def assert_frame_equal(actual: pd.DataFrame, expected: pd.DataFrame, *,
-                           keys: list[str] | None = None, check_dtype: bool = False,
-                           rtol: float = 1e-9) -> None:
+    def assert_frame_equal(
+        actual: pd.DataFrame,
+        expected: pd.DataFrame,
+        *,
+        keys: list[str] | None = None,
+        check_dtype: bool = False,
+        rtol: float = 1e-9,
+    ) -> None:
         """Compare frames ignoring row order (sorted by keys) and showing a readable diff."""
         assert_frames_equal(actual, expected, keys=keys, check_dtype=check_dtype, rtol=rtol)
 
 
-def assert_frames_equal(actual: pd.DataFrame, expected: pd.DataFrame, *,
-                        keys: list[str] | None = None, check_dtype: bool = False,
-                        rtol: float = 1e-9) -> None:
+def assert_frames_equal(
+    actual: pd.DataFrame,
+    expected: pd.DataFrame,
+    *,
+    keys: list[str] | None = None,
+    check_dtype: bool = False,
+    rtol: float = 1e-9,
+) -> None:
     """Raise AssertionError with the differing rows and columns when frames differ."""
     missing = sorted(set(expected.columns) - set(actual.columns))
     extra = sorted(set(actual.columns) - set(expected.columns))
@@ -205,8 +225,12 @@ def assert_frames_equal(actual: pd.DataFrame, expected: pd.DataFrame, *,
     if len(actual) != len(expected):
         raise AssertionError(f"row count differs: {len(actual)} rows, expected {len(expected)}")
     try:
-        pd.testing.assert_frame_equal(actual.reset_index(drop=True), expected.reset_index(drop=True),
-                                      check_dtype=check_dtype, rtol=rtol)
+        pd.testing.assert_frame_equal(
+            actual.reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=check_dtype,
+            rtol=rtol,
+        )
     except AssertionError:
         diff = _frame_diff(actual.reset_index(drop=True), expected.reset_index(drop=True))
         raise AssertionError(f"frames differ in {len(diff)} row(s):\n{diff.to_string()}") from None
@@ -218,5 +242,9 @@ def _frame_diff(actual: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
     changed = left.ne(right)
     rows = changed.any(axis=1)
     cols = changed.any(axis=0)
-    return left.loc[rows, cols].add_suffix(" (actual)").join(
-        right.loc[rows, cols].add_suffix(" (expected)")).head(20)
+    return (
+        left.loc[rows, cols]
+        .add_suffix(" (actual)")
+        .join(right.loc[rows, cols].add_suffix(" (expected)"))
+        .head(20)
+    )

@@ -50,8 +50,9 @@ def junit_traces(reports: Path) -> dict[str, Trace]:
     traces: dict[str, Trace] = defaultdict(lambda: Trace(""))
     for junit in sorted(reports.glob("*.xml")):
         for case in ET.parse(junit).getroot().iter("testcase"):
-            reqs = [p.get("value", "") for p in case.iter("property")
-                    if p.get("name") == "requirement"]
+            reqs = [
+                p.get("value", "") for p in case.iter("property") if p.get("name") == "requirement"
+            ]
             name = f"{case.get('classname')}::{case.get('name')}"
             bad = case.find("failure") is not None or case.find("error") is not None
             skipped = case.find("skipped") is not None
@@ -77,8 +78,11 @@ def check_requirements(workflow: str, root: Path = ROOT, reports: Path | None = 
         print(f"{plan_path(workflow, root)}: no REQ-<AREA>-<NNN> ids found", file=sys.stderr)
         return 1
     if not list(folder.glob("*.xml")):
-        print(f"{folder}: no test results; run `nox -s unit -- {workflow}` and "
-              f"`nox -s integration -- {workflow}` first", file=sys.stderr)
+        print(
+            f"{folder}: no test results; run `nox -s unit -- {workflow}` and "
+            f"`nox -s integration -- {workflow}` first",
+            file=sys.stderr,
+        )
         return 1
     traces = junit_traces(folder)
     missing = 0
@@ -86,8 +90,10 @@ def check_requirements(workflow: str, root: Path = ROOT, reports: Path | None = 
         trace = traces.get(req, Trace(req))
         state = "ok" if trace.ok else ("FAILING" if trace.failed else "NO TEST")
         missing += not trace.ok
-        print(f"{req:<16} {state:<8} {len(trace.passed):>3} passing  "
-              f"{(trace.failed or trace.passed or ['-'])[0]}")
+        print(
+            f"{req:<16} {state:<8} {len(trace.passed):>3} passing  "
+            f"{(trace.failed or trace.passed or ['-'])[0]}"
+        )
     print(f"{workflow}: {len(wanted) - missing}/{len(wanted)} requirements traced to passing tests")
     return 1 if missing else 0
 

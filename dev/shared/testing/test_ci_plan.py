@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dev.shared import ci_plan
+from dev.shared.testing.conftest import git
 from dev.shared.noxkit import ROOT
 from dev.shared.workflow_spec import parse_spec
 
@@ -18,9 +19,12 @@ pytestmark = pytest.mark.unit
 
 
 def _spec(name: str, sources: list[str] = (), targets: list[str] = ()):
-    return parse_spec(f"name: {name}\nowner: o\ndescription: d\n"
-                      f"sources: {[{'name': s} for s in sources]}\n"
-                      f"targets: {[{'name': t} for t in targets]}\n", name)
+    return parse_spec(
+        f"name: {name}\nowner: o\ndescription: d\n"
+        f"sources: {[{'name': s} for s in sources]}\n"
+        f"targets: {[{'name': t} for t in targets]}\n",
+        name,
+    )
 
 
 SPECS = [
@@ -35,7 +39,7 @@ SPECS = [
 @pytest.mark.parametrize(
     ("changed", "expected"),
     [
-        (["dev/orders/orders.py"], ["orders", "report", "schedule"]),   # transitively downstream
+        (["dev/orders/orders.py"], ["orders", "report", "schedule"]),  # transitively downstream
         (["scripts/boards/test_production.py"], ["boards", "report", "schedule"]),
         (["dev/alone/workflow.yaml"], ["alone"]),
         (["dev/report/x.py", "README.md"], ["report"]),
@@ -44,7 +48,7 @@ SPECS = [
         (["dev/shared/x.py"], ["alone", "boards", "orders", "report", "schedule"]),
         (["pyproject.toml"], ["alone", "boards", "orders", "report", "schedule"]),
         (["noxfile.py"], ["alone", "boards", "orders", "report", "schedule"]),
-        (["dev/gone/x.py"], []),                                        # a deleted workflow
+        (["dev/gone/x.py"], []),  # a deleted workflow
     ],
 )
 def test_affected_selection(changed, expected):
@@ -56,29 +60,14 @@ def test_downstream_ignores_self_loops():
     assert ci_plan.downstream([spec]) == {"self": set()}
 
 
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
-
-
-@pytest.fixture
-def repo_copy(tmp_path: Path) -> Path:
-    """A temporary copy of the repository (tracked and new files) with its own git history."""
-    copy = tmp_path / "repo"
-    files = _git(ROOT, "ls-files", "--cached", "--others", "--exclude-standard").splitlines()
-    for rel in files:
-        if (ROOT / rel).is_file():
-            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, copy / rel)
-    _git(copy, "init", "-q", "-b", "main")
-    _git(copy, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    _git(copy, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base")
-    return copy
-
-
 def _plan(repo: Path, *args: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "dev.shared.ci_plan", "--root", str(repo), *args],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "dev.shared.ci_plan", "--root", str(repo), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -87,27 +76,40 @@ def _add_workflow(repo: Path, name: str, sources: list[str], targets: list[str])
     folder.mkdir(parents=True)
     (folder / "workflow.yaml").write_text(
         f"name: {name}\nowner: o\ndescription: d\nsources: {[{'name': s} for s in sources]}\n"
-        f"targets: {[{'name': t} for t in targets]}\n")
+        f"targets: {[{'name': t} for t in targets]}\n"
+    )
 
 
 def test_new_workflow_appears_in_matrix_and_pr_selects_downstream(repo_copy):
     _add_workflow(repo_copy, "zz_upstream", ["api"], ["zz_table"])
     _add_workflow(repo_copy, "zz_downstream", ["zz_table"], ["zz_out"])
-    _git(repo_copy, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    _git(repo_copy, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "wfs")
+    git(repo_copy, "add", "-A")
+    git(repo_copy, "commit", "-qm", "wfs")
     everything = _plan(repo_copy)
     assert {"zz_upstream", "zz_downstream"} <= set(everything)
-    _git(repo_copy, "checkout", "-q", "-b", "feature")
+    git(repo_copy, "checkout", "-q", "-b", "feature")
     (repo_copy / "dev" / "zz_upstream" / "zz_upstream.py").write_text("x = 1\n")
-    _git(repo_copy, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    _git(repo_copy, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "change")
+    git(repo_copy, "add", "-A")
+    git(repo_copy, "commit", "-qm", "change")
     assert _plan(repo_copy, "--changed-since", "main") == ["zz_downstream", "zz_upstream"]
 
 
 def test_bad_base_ref_is_a_clear_error(repo_copy):
-    result = subprocess.run([sys.executable, "-m", "dev.shared.ci_plan", "--root", str(repo_copy),
-                             "--changed-since", "no-such-ref"], cwd=ROOT, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dev.shared.ci_plan",
+            "--root",
+            str(repo_copy),
+            "--changed-since",
+            "no-such-ref",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2
     assert "no-such-ref" in result.stderr
 

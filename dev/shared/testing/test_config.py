@@ -19,26 +19,32 @@ def _workflow(tmp_path: Path, text: str) -> Path:
 
 
 def test_layers_apply_in_order(tmp_path):
-    folder = _workflow(tmp_path, "config:\n  http: {max_retries: 9}\n  inbox: in\n"
-                                 "environments:\n  testing: {inbox: test-in}\n")
+    folder = _workflow(
+        tmp_path,
+        "config:\n  http: {max_retries: 9}\n  inbox: in\n"
+        "environments:\n  testing: {inbox: test-in}\n",
+    )
     cfg = load_config(folder, env="testing", environ={})
-    assert cfg.get("http.max_retries") == 9                    # workflow beats environment
-    assert cfg.get("http.backoff_max_seconds") == 0.5          # environment beats base
-    assert cfg.get("monday.page_limit") == 500                 # base
-    assert cfg.get("inbox") == "test-in"                       # workflow env section wins
+    assert cfg.get("http.max_retries") == 9  # workflow beats environment
+    assert cfg.get("http.backoff_max_seconds") == 0.5  # environment beats base
+    assert cfg.get("monday.page_limit") == 500  # base
+    assert cfg.get("inbox") == "test-in"  # workflow env section wins
     assert "environments.testing" in cfg.where("inbox")
     assert cfg.workflow == "wf"
 
 
 def test_environment_variables_win(tmp_path):
     folder = _workflow(tmp_path, "config: {schedule: {horizon_days: 365}}\n")
-    environ = {"CONFIG__schedule__horizon_days": "30", "DATABASE_URL": "sqlite:///x.db",
-               "CONFIG__flag": "not: [valid"}
+    environ = {
+        "CONFIG__schedule__horizon_days": "30",
+        "DATABASE_URL": "sqlite:///x.db",
+        "CONFIG__flag": "not: [valid",
+    }
     cfg = load_config(folder, env="production", environ=environ)
     assert cfg.get_int("schedule.horizon_days") == 30
     assert cfg.where("schedule.horizon_days") == "environment variable"
     assert cfg.database_url() == "sqlite:///x.db"
-    assert cfg.get("flag") == "not: [valid"                   # unparsable YAML kept as text
+    assert cfg.get("flag") == "not: [valid"  # unparsable YAML kept as text
 
 
 def test_development_database_defaults_to_sqlite_under_root():
@@ -78,8 +84,15 @@ def test_bad_values_name_key_and_source(value, getter, message):
 
 
 def test_typed_getters_convert():
-    env = {"CONFIG__a": "7", "CONFIG__b": "2.5", "CONFIG__c": "yes", "CONFIG__d": "x, y",
-           "CONFIG__e": "data/in", "CONFIG__f": "[1, 2]", "CONFIG__g": "true"}
+    env = {
+        "CONFIG__a": "7",
+        "CONFIG__b": "2.5",
+        "CONFIG__c": "yes",
+        "CONFIG__d": "x, y",
+        "CONFIG__e": "data/in",
+        "CONFIG__f": "[1, 2]",
+        "CONFIG__g": "true",
+    }
     cfg = load_config(env="testing", environ=env)
     assert cfg.get_int("a") == 7
     assert cfg.get_float("b") == 2.5
@@ -115,7 +128,7 @@ def test_secret_only_from_environment(monkeypatch):
 
 def test_committed_secret_value_rejects(tmp_path):
     folder = _workflow(tmp_path, "config:\n  monday: {api_token: abcdef123456}\n")
-    with pytest.raises(ConfigError, match="'monday.api_token' holds a secret value"):
+    with pytest.raises(ConfigError, match=r"'monday\.api_token' holds a secret value"):
         load_config(folder, env="testing", environ={})
 
 
@@ -126,8 +139,11 @@ def test_empty_secret_key_is_allowed(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("config: [1, 2]\n", "expected a mapping"), ("config: {a: [\n", "not valid YAML"),
-     ("- just\n- a list\n", "expected a mapping")],
+    [
+        ("config: [1, 2]\n", "expected a mapping"),
+        ("config: {a: [\n", "not valid YAML"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
 )
 def test_bad_workflow_yaml_rejects(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):

@@ -72,9 +72,9 @@ def test_unknown_workflow_message_when_none_exist():
 
 def test_requirements_expand_nested_groups():
     reqs = noxkit.requirements()
-    assert any(r.startswith("SQLAlchemy") for r in reqs)      # runtime
-    assert any(r.startswith("pytest") for r in reqs)          # test, through dev
-    assert any(r.startswith("ruff") for r in reqs)            # lint, through dev
+    assert any(r.startswith("SQLAlchemy") for r in reqs)  # runtime
+    assert any(r.startswith("pytest") for r in reqs)  # test, through dev
+    assert any(r.startswith("ruff") for r in reqs)  # lint, through dev
     assert len(reqs) == len(set(reqs))
 
 
@@ -83,8 +83,9 @@ def test_fingerprint_is_stable_and_tracks_dependencies(tmp_path):
     first = noxkit.env_fingerprint(tmp_path)
     assert first == noxkit.env_fingerprint(tmp_path)
     text = (tmp_path / "pyproject.toml").read_text()
-    (tmp_path / "pyproject.toml").write_text(text.replace('lint = ["ruff>=0.8"]',
-                                                          'lint = ["ruff>=0.9"]'))
+    (tmp_path / "pyproject.toml").write_text(
+        text.replace('lint = ["ruff>=0.8"]', 'lint = ["ruff>=0.9"]')
+    )
     assert noxkit.env_fingerprint(tmp_path) != first
 
 
@@ -95,7 +96,7 @@ def test_ensure_env_reuses_a_current_environment(tmp_path):
     (env_dir / ".fingerprint").write_text(noxkit.env_fingerprint())
     logged: list[str] = []
     assert noxkit.ensure_env(logged.append, env_dir=env_dir) == env_dir / "bin" / "python"
-    assert logged == []                                     # nothing rebuilt
+    assert logged == []  # nothing rebuilt
 
 
 def test_summary_table_lists_every_row():
@@ -110,8 +111,14 @@ def test_stage_env_passes_scale():
 
 
 def _nox(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nox", *args], cwd=noxkit.ROOT,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *args],
+        cwd=noxkit.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_nox_unknown_workflow_is_one_clear_line():
@@ -123,10 +130,23 @@ def test_nox_unknown_workflow_is_one_clear_line():
 
 def test_nox_lists_every_session_with_a_description():
     result = _nox("-l")
-    for name in ("test", "unit", "integration", "performance", "validation", "lint",
-                 "typecheck", "framework", "matrix", "ci", "run"):
-        assert any(line.startswith(("* ", "- ")) and f" {name} -> " in f" {line[2:]}"
-                   for line in result.stdout.splitlines()), name
+    for name in (
+        "test",
+        "unit",
+        "integration",
+        "performance",
+        "validation",
+        "lint",
+        "typecheck",
+        "framework",
+        "matrix",
+        "ci",
+        "run",
+    ):
+        assert any(
+            line.startswith(("* ", "- ")) and f" {name} -> " in f" {line[2:]}"
+            for line in result.stdout.splitlines()
+        ), name
 
 
 def test_nox_matrix_is_the_discovered_workflows():

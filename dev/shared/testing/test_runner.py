@@ -11,8 +11,10 @@ pytestmark = pytest.mark.unit
 
 
 def _spec(name: str, sources: list[str], targets: list[str]):
-    text = (f"name: {name}\nowner: o\ndescription: d\n"
-            f"sources: {[{'name': s} for s in sources]}\ntargets: {[{'name': t} for t in targets]}\n")
+    text = (
+        f"name: {name}\nowner: o\ndescription: d\n"
+        f"sources: {[{'name': s} for s in sources]}\ntargets: {[{'name': t} for t in targets]}\n"
+    )
     return parse_spec(text, name)
 
 

@@ -32,10 +32,9 @@ def test_server_isolation_is_dropped_afterwards(backend, tmp_path):
         url = sa.make_url(db.url)
         with db.engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
-    isolated = (url.query["options"].split("=", 1)[1] if backend == "postgresql"
-                else url.database)
+    isolated = url.query["options"].split("=", 1)[1] if backend == "postgresql" else url.database
     base = sa.create_engine(tf.server_url(backend))
-    sql = ("SELECT count(*) FROM information_schema.schemata WHERE schema_name = :n")
+    sql = "SELECT count(*) FROM information_schema.schemata WHERE schema_name = :n"
     with base.connect() as conn:
         assert conn.execute(sa.text(sql), {"n": isolated}).scalar_one() == 0
     base.dispose()
@@ -45,16 +44,20 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
     env_url = "postgresql+psycopg://postgres@127.0.0.1:1/test"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POSTGRES_URL", env_url)
-        with (pytest.raises(tf.DatabaseUnavailable, match="not reachable"),
-              tf.isolated_database("postgresql", tmp_path)):
+        with (
+            pytest.raises(tf.DatabaseUnavailable, match="not reachable"),
+            tf.isolated_database("postgresql", tmp_path),
+        ):
             pass
 
 
 def test_missing_server_url_names_the_variable(tmp_path, monkeypatch):
     for var in ("POSTGRES_URL", "DATABASE_URL", "MARIADB_URL"):
         monkeypatch.delenv(var, raising=False)
-    with pytest.raises(tf.DatabaseUnavailable, match="MARIADB_URL"), \
-            tf.isolated_database("mariadb", tmp_path):
+    with (
+        pytest.raises(tf.DatabaseUnavailable, match="MARIADB_URL"),
+        tf.isolated_database("mariadb", tmp_path),
+    ):
         pass
 
 
@@ -62,9 +65,13 @@ def test_backend_selection_from_environment():
     env = {"DATABASE_URL": "postgresql+psycopg://h/db", "MARIADB_URL": "mysql+pymysql://h/db"}
     assert tf.available_backends(env) == ["sqlite", "postgresql", "mariadb"]
     assert tf.available_backends({}) == ["sqlite"]
-    assert tf.server_url("mariadb", {"DATABASE_URL": "mysql+pymysql://x/y"}) == "mysql+pymysql://x/y"
+    assert (
+        tf.server_url("mariadb", {"DATABASE_URL": "mysql+pymysql://x/y"}) == "mysql+pymysql://x/y"
+    )
     assert tf.required_backends({"REQUIRE_DATABASES": "postgresql, mariadb"}) == {
-        "postgresql", "mariadb"}
+        "postgresql",
+        "mariadb",
+    }
     with pytest.raises(tf.DatabaseUnavailable, match="unknown backend"):
         tf.required_backends({"REQUIRE_DATABASES": "oracle"})
 
@@ -88,14 +95,14 @@ def test_workflow_tester_loads_samples_by_name(fake_workflow):
     assert tester.name == "demo"
     assert tester.sample("a.json") == {"k": 1}
     assert tester.sample("b.yaml") == {"x": [1, 2]}
-    assert tester.sample("c.csv")["id"].tolist() == ["001"]          # kept as text
+    assert tester.sample("c.csv")["id"].tolist() == ["001"]  # kept as text
     assert tester.sample("d.txt") == "hello"
     with pytest.raises(FileNotFoundError, match=r"no sample 'zz.csv'.*a\.json"):
         tester.sample("zz.csv")
 
 
 def test_workflow_dir_lookup_fails_clearly(tmp_path):
-    with pytest.raises(LookupError, match="no workflow.yaml"):
+    with pytest.raises(LookupError, match=r"no workflow\.yaml"):
         tf.workflow_dir_of(tmp_path / "x.py")
 
 

@@ -41,13 +41,16 @@ def test_failing_untested_and_skipped_requirements_fail(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "REQ-AB-002       FAILING" in out
     assert "REQ-AB-003       NO TEST" in out
-    assert "REQ-AB-004       NO TEST" in out           # a skipped test proves nothing
+    assert "REQ-AB-004       NO TEST" in out  # a skipped test proves nothing
 
 
 @pytest.mark.parametrize(
     ("plan", "junit", "message"),
-    [(None, True, "missing plan"), ("no ids here", True, "no REQ-"),
-     ("REQ-AB-001", False, "no test results")],
+    [
+        (None, True, "missing plan"),
+        ("no ids here", True, "no REQ-"),
+        ("REQ-AB-001", False, "no test results"),
+    ],
 )
 def test_cannot_evaluate_fails_with_reason(tmp_path, capsys, plan, junit, message):
     reports = _setup(tmp_path, plan or "")
