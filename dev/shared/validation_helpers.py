@@ -51,7 +51,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     import numpy.typing as npt
-    import pandera.pandas as pa
+    import pandera.pandas as pandera
 
     BoolArray = npt.NDArray[np.bool_]
 
@@ -280,6 +280,23 @@ def _arrow_strings(series: pd.Series) -> Any:
     return series.array.__arrow_array__() if arrow_string else None
 
 
+def _isin(series: pd.Series, values: Any, arrow: Any = None) -> BoolArray:
+    """True where the value is in ``values``; pyarrow's is_in for arrow strings (5-10x faster
+    than Series.isin there on large value sets)."""
+    if arrow is not None:
+        import pyarrow as pa  # noqa: PLC0415 (pandas loaded it already: free)
+        import pyarrow.compute as pc  # noqa: PLC0415
+
+        try:
+            value_set = pa.array(np.asarray(values, dtype=object), type=arrow.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # keys that are not text: pandas decides
+            pass
+        else:
+            found = pc.is_in(arrow, value_set=value_set).to_numpy(zero_copy_only=False)
+            return np.asarray(found, dtype=bool)
+    return _as_bool(series.isin(values), na=False)
+
+
 def portable_type(series: pd.Series) -> str:
     """The portable type of a column ("text","int","float","bool","date","timestamp","json")."""
     dtype = series.dtype
@@ -362,14 +379,13 @@ class _Context:
     def examples(
         self, positions: npt.NDArray[np.intp], columns: Sequence[str]
     ) -> list[dict[str, Any]]:
-        sample = self.df.iloc[positions]
-        if columns:
-            sample = sample[list(columns)]
-        labels = sample.index.tolist()
-        records = sample.to_dict(orient="records")
+        # column by column: ~10x cheaper than slicing a wide mixed-dtype frame for 5 rows
+        names = list(columns) if columns else [str(c) for c in self.df.columns]
+        values = {c: self.df[c].take(positions).tolist() for c in names}
+        labels = self.df.index.take(positions).tolist()
         return [
-            {"row": _plain(label), "values": {str(k): _plain(v) for k, v in rec.items()}}
-            for label, rec in zip(labels, records, strict=True)
+            {"row": _plain(label), "values": {c: _plain(values[c][i]) for c in names}}
+            for i, label in enumerate(labels)
         ]
 
     def frame_failure(self, rule: _Rule, message: str, column: str | None = None) -> Failure:
@@ -469,7 +485,7 @@ class _IsIn(_Rule):
             bad = np.append(~series.cat.categories.isin(allowed), False)
             return np.asarray(bad[series.cat.codes.to_numpy()], dtype=bool)
         nulls = ctx.isna(self.columns[0])
-        outside = ~_as_bool(series.isin(allowed), na=True)
+        outside = ~_isin(series, allowed, _arrow_strings(series))
         return outside & ~nulls if nulls.any() else outside
 
     def condition(self) -> str:
@@ -581,7 +597,7 @@ class _References(_Rule):
 
     def failing(self, ctx: _Context) -> BoolArray:
         series = ctx.df[self.columns[0]]
-        found = _as_bool(series.isin(self.keys()), na=True)
+        found = _isin(series, self.keys(), _arrow_strings(series))
         nulls = ctx.isna(self.columns[0])
         return ~found & ~nulls if nulls.any() else ~found
 
@@ -867,11 +883,13 @@ class DataValidator:
         return result
 
     @classmethod
-    def from_pandera(cls, schema: pa.DataFrameSchema, name: str | None = None) -> DataValidator:
+    def from_pandera(
+        cls, schema: pandera.DataFrameSchema, name: str | None = None
+    ) -> DataValidator:
         """A validator with the checks of a pandera DataFrameSchema (see _pandera_bridge)."""
         return _from_pandera(cls(name or schema.name or "pandera"), schema)
 
-    def to_pandera(self, *, skip_unsupported: bool = False) -> pa.DataFrameSchema:
+    def to_pandera(self, *, skip_unsupported: bool = False) -> pandera.DataFrameSchema:
         """The equivalent pandera schema; DB-backed and frame-level rules have no equivalent."""
         return _to_pandera(self, skip_unsupported=skip_unsupported)
 
@@ -894,7 +912,7 @@ def _run(rule: _Rule, ctx: _Context) -> list[Failure]:
 # --- pandera bridge (pandera imported only here, only when called) -------------------------
 
 
-def _from_pandera(validator: DataValidator, schema: pa.DataFrameSchema) -> DataValidator:
+def _from_pandera(validator: DataValidator, schema: pandera.DataFrameSchema) -> DataValidator:
     for col_name, column in schema.columns.items():
         name = str(col_name)
         if column.dtype is not None:
@@ -950,8 +968,8 @@ def _pandera_fallback(chk: Any, column: str | None) -> Callable[[pd.DataFrame], 
     return run
 
 
-def _to_pandera(validator: DataValidator, *, skip_unsupported: bool) -> pa.DataFrameSchema:
-    import pandera.pandas as pa  # noqa: PLC0415 (0.29 s import: only when the bridge is used)
+def _to_pandera(validator: DataValidator, *, skip_unsupported: bool) -> pandera.DataFrameSchema:
+    import pandera.pandas as pandera  # noqa: PLC0415 (0.29 s import: only when the bridge is used)
 
     specs: dict[str, dict[str, Any]] = {}
     frame_checks: list[Any] = []
@@ -962,7 +980,7 @@ def _to_pandera(validator: DataValidator, *, skip_unsupported: bool) -> pa.DataF
         return specs.setdefault(column, {"nullable": True, "unique": False, "checks": []})
 
     for rule in validator.rules:
-        if not _rule_to_pandera(pa, rule, spec, frame_checks, unique_sets):
+        if not _rule_to_pandera(pandera, rule, spec, frame_checks, unique_sets):
             unsupported.append(rule.rule_id)
     if unsupported and not skip_unsupported:
         raise ValueError(
@@ -973,9 +991,9 @@ def _to_pandera(validator: DataValidator, *, skip_unsupported: bool) -> pa.DataF
         log.warning("to_pandera(%s): dropped %s", validator.name, ", ".join(unsupported))
     unique = unique_sets.pop(0) if unique_sets else None
     for cols in unique_sets:
-        frame_checks.append(pa.Check(_not_duplicated(cols), name=f"unique:{','.join(cols)}"))
-    columns = {c: pa.Column(s.pop("dtype", None), **s) for c, s in specs.items()}
-    return pa.DataFrameSchema(columns, checks=frame_checks, unique=unique, name=validator.name)
+        frame_checks.append(pandera.Check(_not_duplicated(cols), name=f"unique:{','.join(cols)}"))
+    columns = {c: pandera.Column(s.pop("dtype", None), **s) for c, s in specs.items()}
+    return pandera.DataFrameSchema(columns, checks=frame_checks, unique=unique, name=validator.name)
 
 
 def _not_duplicated(cols: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
@@ -983,7 +1001,7 @@ def _not_duplicated(cols: list[str]) -> Callable[[pd.DataFrame], pd.Series]:
 
 
 def _rule_to_pandera(
-    pa: Any,
+    pandera: Any,
     rule: _Rule,
     spec: Callable[[str], dict[str, Any]],
     frame_checks: list[Any],
@@ -1000,25 +1018,25 @@ def _rule_to_pandera(
     elif isinstance(rule, _InRange):
         low, high = rule.min, rule.max
         chk = (
-            pa.Check.in_range(low, high) if low is not None and high is not None
-            else pa.Check.ge(low) if low is not None else pa.Check.le(high)
+            pandera.Check.in_range(low, high) if low is not None and high is not None
+            else pandera.Check.ge(low) if low is not None else pandera.Check.le(high)
         )  # fmt: skip
         spec(col)["checks"].append(chk)
     elif isinstance(rule, _IsIn):
-        spec(col)["checks"].append(pa.Check.isin(sorted(rule.allowed, key=repr)))
+        spec(col)["checks"].append(pandera.Check.isin(sorted(rule.allowed, key=repr)))
     elif isinstance(rule, _StrLength):
-        spec(col)["checks"].append(pa.Check.str_length(rule.min, rule.max))
+        spec(col)["checks"].append(pandera.Check.str_length(rule.min, rule.max))
     elif isinstance(rule, _Custom):
-        frame_checks.append(pa.Check(rule.fn, name=rule.rule_id))
+        frame_checks.append(pandera.Check(rule.fn, name=rule.rule_id))
     elif isinstance(rule, _Dtype):
         expected = rule.expected
         frame_checks.append(
-            pa.Check(lambda df: _dtype_matches(df[col], expected), name=rule.rule_id)
+            pandera.Check(lambda df: _dtype_matches(df[col], expected), name=rule.rule_id)
         )
     elif isinstance(rule, _Matches | _Compare) or (
         isinstance(rule, _References) and rule.table is None
     ):
-        frame_checks.append(pa.Check(_ok_rows(rule), name=rule.rule_id))
+        frame_checks.append(pandera.Check(_ok_rows(rule), name=rule.rule_id))
     else:
         return False
     return True

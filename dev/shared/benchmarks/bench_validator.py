@@ -67,11 +67,11 @@ def build_frame(rows: int, seed: int = 7) -> pd.DataFrame:
 
 
 def inject_defects(clean: pd.DataFrame, rate: float = 0.01, seed: int = 11) -> pd.DataFrame:
-    """A copy where each of the 8 checks fails on its own, disjoint 1% of rows."""
+    """A copy where each of the 8 checks fails on its own, disjoint 1% of rows (unique: 2%)."""
     rng = np.random.default_rng(seed)
     df = clean.copy()
     per = max(int(len(df) * rate), 1)
-    pos = rng.permutation(len(df))[: per * 8].reshape(8, per)
+    pos = rng.permutation(len(df))[: per * 9].reshape(9, per)
     order_id = df["order_id"].to_numpy(copy=True)
     order_id[pos[1]] = order_id[pos[2]]  # duplicates: both copies fail `unique`
     order_id[pos[3]] = np.array([f"ORD-{i:07d}X" for i in range(per)], dtype=object)
@@ -81,6 +81,7 @@ def inject_defects(clean: pd.DataFrame, rate: float = 0.01, seed: int = 11) -> p
     _put(df, "quantity", pos[5], 0)
     _put(df, "currency", pos[6], "XXX")
     _put(df, "ship_date", pos[7], df["order_date"].to_numpy()[pos[7]] - np.timedelta64(3, "D"))
+    _put(df, "order_date", pos[8], np.datetime64("2025-06-30"))  # still before its ship_date
     return df
 
 

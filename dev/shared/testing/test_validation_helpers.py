@@ -847,3 +847,11 @@ def test_generator_defect_is_found_with_exactly_its_rows(string_dtype, kind, col
     assert failure.column == column
     assert failure.failed_rows == len(expected)
     assert set(result.failed_rows(rule_id).tolist()) == expected
+
+
+def test_references_on_arrow_strings_with_keys_of_another_type_match_nothing():
+    # text "1" is not the integer 1: a type mismatch shows up as orphans, not as a crash
+    df = pd.DataFrame({"k": pd.array(["1", "2"], dtype="string[pyarrow]")})
+    result = DataValidator("o").references("k", {1, 2}).validate(df)
+    assert result.failed_rows("references:k").tolist() == [0, 1]
+    assert DataValidator("o").references("k", {"1", "2"}).validate(df).ok
