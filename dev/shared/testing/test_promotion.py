@@ -81,7 +81,7 @@ def test_broken_dev_copy_does_not_touch_the_promoted_one_and_rollback_restores(d
         _pytest(demo_repo / "dev" / "demo" / "testing" / "test_demo.py", demo_repo).returncode != 0
     )
     assert _pytest(demo_repo / "scripts" / "demo" / "test_production.py", demo_repo).returncode == 0
-    with pytest.raises(promotion.PromotionError, match="test_production.py failed"):
+    with pytest.raises(promotion.PromotionError, match=r"test_production\.py failed"):
         promotion.promote("demo", PASSING, root=demo_repo)  # staged tests catch it
     assert _versions(demo_repo)[0]["version"] == 2
     result = promotion.rollback("demo", root=demo_repo)
