@@ -36,8 +36,19 @@ def _number(s: pd.Series) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
-def _fmt(values: np.ndarray) -> np.ndarray:
-    return pd.Series(values).map("{:,.2f}".format).to_numpy(dtype=object)
+def _fmt(values: np.ndarray, spec: str = "{:,.2f}") -> np.ndarray:
+    """Numbers as text (object array, also when empty)."""
+    return pd.Series(np.asarray(values, dtype=float)).map(spec.format).to_numpy(dtype=object)
+
+
+def _join(*parts: object) -> np.ndarray:
+    """Element-wise concatenation of strings and equally long arrays (object dtype, empty-safe)."""
+    arrays = [np.asarray(p, dtype=object) for p in parts if not isinstance(p, str)]
+    size = len(arrays[0]) if arrays else 1
+    out = np.full(size, "", dtype=object)
+    for part in parts:
+        out = out + (part if isinstance(part, str) else np.asarray(part, dtype=object).astype(str))
+    return out
 
 
 def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
@@ -201,15 +212,17 @@ def _price(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray, tol: floa
     off = checked & (np.abs(price - listed) > tol + 1e-9)
     mask = no_price | off
     sub = lines[mask]
+    currency = sub["currency"].to_numpy(dtype=object)
     msg = np.where(
         no_price[mask],
-        "no price list entry for " + sub["sku"] + " in " + sub["currency"].astype(str),
-        "differs from the price list "
-        + _fmt(sub["list_price"].to_numpy())
-        + " "
-        + sub["currency"].astype(str)
-        + " by more than "
-        + f"{tol:g}",
+        _join("no price list entry for ", sub["sku"].to_numpy(dtype=object), " in ", currency),
+        _join(
+            "differs from the price list ",
+            _fmt(sub["list_price"].to_numpy()),
+            " ",
+            currency,
+            f" by more than {tol:g}",
+        ),
     )
     return Violation("OS-L05", mask, _fmt(sub["unit_price"].to_numpy()), msg)
 
@@ -223,9 +236,8 @@ def _discount(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray) -> Vio
     return Violation(
         "OS-L06",
         mask,
-        lines.loc[mask, "discount_pct"].map("{:g}".format).to_numpy(),
-        "discount must be from 0 to the customer's maximum "
-        + pd.Series(cap[mask]).map("{:g}".format).to_numpy(dtype=object),
+        _fmt(lines.loc[mask, "discount_pct"].to_numpy(), "{:g}"),
+        _join("discount must be from 0 to the customer's maximum ", _fmt(cap[mask], "{:g}")),
     )
 
 

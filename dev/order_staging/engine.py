@@ -126,8 +126,17 @@ def build_errors(
 ) -> pd.DataFrame:
     """One row per (line, violated rule); header violations repeat on every line of the order."""
     pos = _pos(lines)
+    ident = {
+        "file_checksum": heads["file_checksum"].to_numpy(dtype=object)[pos],
+        "order_seq": lines["order_seq"].to_numpy(dtype=np.int64),
+        "row_no": lines["row_no"].to_numpy(dtype=np.int64),
+        "file_name": heads["file_name"].to_numpy(dtype=object)[pos],
+        "source": lines["source"].to_numpy(dtype=object),
+        "order_id": lines["order_id"].to_numpy(dtype=object),
+        "line_no": lines["line_no_text"].to_numpy(dtype=object),
+    }
     parts = [
-        _rows(lines, heads, np.flatnonzero(v.mask), v, np.arange(int(v.mask.sum())))
+        _rows(ident, np.flatnonzero(v.mask), v, np.arange(int(v.mask.sum())))
         for v in line_v
         if v.mask.any()
     ]
@@ -137,37 +146,27 @@ def build_errors(
         slot = np.full(len(heads), -1)
         slot[np.flatnonzero(v.mask)] = np.arange(int(v.mask.sum()))
         rows = np.flatnonzero(v.mask[pos])
-        parts.append(_rows(lines, heads, rows, v, slot[pos[rows]]))
+        parts.append(_rows(ident, rows, v, slot[pos[rows]]))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ERROR_COLUMNS}).astype(
-            {"order_seq": "int64", "row_no": "int64"}
-        )
+        empty = {c: pd.Series(dtype=object) for c in ERROR_COLUMNS}
+        return pd.DataFrame(empty).astype({"order_seq": "int64", "row_no": "int64"})
     return pd.concat(parts, ignore_index=True)
 
 
 def _rows(
-    lines: pd.DataFrame, heads: pd.DataFrame, rows: np.ndarray, v: Violation, slots: np.ndarray
+    ident: dict[str, np.ndarray], rows: np.ndarray, v: Violation, slots: np.ndarray
 ) -> pd.DataFrame:
     rule = RULES[v.rule_id]
-    at = lines.iloc[rows]
-    head = heads.iloc[at["order_pos"].to_numpy()]
-    return pd.DataFrame(
-        {
-            "file_checksum": head["file_checksum"].to_numpy(),
-            "order_seq": at["order_seq"].to_numpy(dtype=np.int64),
-            "row_no": at["row_no"].to_numpy(dtype=np.int64),
-            "rule_id": rule.rule_id,
-            "file_name": head["file_name"].to_numpy(),
-            "source": head["source"].to_numpy(),
-            "order_id": head["order_id"].to_numpy(),
-            "line_no": at["line_no_text"].to_numpy(),
-            "level": rule.level,
-            "action": rule.action,
-            "field": _take(v.field, slots, rule.field),
-            "value": _take(v.value, slots, ""),
-            "message": _take(v.message, slots, rule.text),
-        }
-    )
+    frame = {name: values[rows] for name, values in ident.items()}
+    frame |= {
+        "rule_id": rule.rule_id,
+        "level": rule.level,
+        "action": rule.action,
+        "field": _take(v.field, slots, rule.field),
+        "value": _take(v.value, slots, ""),
+        "message": _take(v.message, slots, rule.text),
+    }
+    return pd.DataFrame(frame).loc[:, list(ERROR_COLUMNS)]
 
 
 def _take(values: object, slots: np.ndarray, default: str) -> object:

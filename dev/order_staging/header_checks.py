@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .checks import Violation, _fmt, _missing_names, _text, _type_errors, currency_ok
+from .checks import Violation, _fmt, _join, _missing_names, _text, _type_errors, currency_ok
 
 REQUIRED_HEADER = (
     "order_id",
@@ -148,16 +148,18 @@ def _lead_time(heads: pd.DataFrame) -> Violation:
         "OS-H09",
         mask,
         heads.loc[mask, "requested_delivery_date"].to_numpy(dtype=object),
-        "earlier than order date + lead time "
-        + heads.loc[mask, "lead_time_days"].map("{:g}".format)
-        + " days = "
-        + earliest[mask].dt.strftime("%Y-%m-%d"),
+        _join(
+            "earlier than order date + lead time ",
+            _fmt(heads.loc[mask, "lead_time_days"].to_numpy(), "{:g}"),
+            " days = ",
+            earliest[mask].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+        ),
     )
 
 
 def _weekday(heads: pd.DataFrame) -> Violation:
     delivery = heads["delivery"]
-    day = delivery.dt.weekday.fillna(0).to_numpy(dtype=np.int64)
+    day = delivery.dt.day_of_week.fillna(0).to_numpy(dtype=np.int64)
     allowed = (heads["weekday_mask"].to_numpy(dtype=np.int64) >> day) & 1
     mask = heads["customer_known"].to_numpy() & delivery.notna().to_numpy() & (allowed == 0)
     return Violation(
@@ -183,7 +185,7 @@ def credit_violation(
     n = len(heads)
     accepted = ~rejected
     value = order_sums(lines, accepted, np.nan_to_num(lines["amount"].to_numpy()), n)
-    rate = heads["currency"].map(dict(fx_to_base)).to_numpy(dtype=float)
+    rate = _rates(heads["currency"], fx_to_base, np.nan)
     base = value * rate
     candidate = order_sums(lines, accepted, np.ones(len(lines)), n) > 0
     open_value = _open_value(heads, open_orders, fx_to_base)
@@ -204,15 +206,29 @@ def credit_violation(
     mask = candidate & ((exposure > limit + 1e-6) | no_rate)
     msg = np.where(
         no_rate[mask],
-        "no exchange rate for " + heads.loc[mask, "currency"] + " in config fx_to_base; add it",
-        "open orders "
-        + _fmt(open_value[mask])
-        + " + this batch up to this order "
-        + _fmt(running.to_numpy()[mask])
-        + " exceed the credit limit "
-        + _fmt(limit[mask]),
+        _join(
+            "no exchange rate for ",
+            heads.loc[mask, "currency"].to_numpy(dtype=object),
+            " in config fx_to_base; add it",
+        ),
+        _join(
+            "open orders ",
+            _fmt(open_value[mask]),
+            " + this batch up to this order ",
+            _fmt(running.to_numpy()[mask]),
+            " exceed the credit limit ",
+            _fmt(limit[mask]),
+        ),
     )
     return Violation("OS-H11", mask, _fmt(base[mask]), msg)
+
+
+def _rates(currency: pd.Series, fx_to_base: Mapping[str, float], missing: float) -> np.ndarray:
+    """Rate to the base currency per row (`missing` where config has none)."""
+    codes = pd.Index(list(fx_to_base))
+    found = codes.get_indexer(currency.astype(str).str.upper())
+    rates = np.asarray([fx_to_base[c] for c in codes] + [missing], dtype=float)
+    return rates[found]
 
 
 def _open_value(
@@ -224,8 +240,8 @@ def _open_value(
     again = pd.MultiIndex.from_frame(heads[["source", "order_id"]])
     keys = pd.MultiIndex.from_frame(open_orders[["source", "order_id"]].astype(str))
     kept = open_orders[~keys.isin(again)]
-    base = kept["amount"].astype(float) * kept["currency"].map(dict(fx_to_base)).fillna(1.0)
-    per_customer = base.groupby(kept["customer_id"].astype(str)).sum()
+    base = kept["amount"].to_numpy(dtype=float) * _rates(kept["currency"], fx_to_base, 1.0)
+    per_customer = pd.Series(base).groupby(kept["customer_id"].astype(str).to_numpy()).sum()
     return heads["customer_id"].map(per_customer).fillna(0.0).to_numpy(dtype=float)
 
 
@@ -239,8 +255,10 @@ def backorder_violation(lines: pd.DataFrame, staged: np.ndarray) -> Violation:
         "OS-F01",
         mask,
         _fmt(qty[mask]),
-        "backorder: stock available "
-        + _fmt(available[mask])
-        + ", ordered so far in this batch "
-        + _fmt(running[mask]),
+        _join(
+            "backorder: stock available ",
+            _fmt(available[mask]),
+            ", ordered so far in this batch ",
+            _fmt(running[mask]),
+        ),
     )

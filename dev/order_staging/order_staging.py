@@ -28,9 +28,9 @@ import logging
 from collections.abc import Mapping
 
 from shared.config import Config, ConfigError, load_config
+from shared.db_helper import Database, DatabaseError
 from shared.log_helper import RunSummary, configure_logging
 
-from ._db import Database, DatabaseError
 from .engine import Settings
 from .pipeline import StagingOptions, StagingResult, stage_inbox
 from .reference import load_reference_samples

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from shared.db_helper import Database
+
 from . import inbox, outputs, store
-from ._db import Database
 from .batch import Batch, SourceFile, assemble
 from .canonical import MalformedFile
 from .engine import Outcome, Settings, evaluate

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ._db import Database, TableSchema
+from shared.db_helper import Database, TableSchema
 
 VALIDATED = TableSchema(
     "order_staging_validated",
