@@ -87,6 +87,7 @@ _KINDS = {
     "timestamp": "timestamp",
     "datetime": "timestamp",
     "json": "json",
+    "decimal": "decimal",
     "category": "category",
 }
 _INFERRED = {
@@ -95,7 +96,7 @@ _INFERRED = {
     "integer": "int",
     "floating": "float",
     "mixed-integer-float": "float",
-    "decimal": "float",
+    "decimal": "decimal",
     "boolean": "bool",
     "date": "date",
     "datetime": "timestamp",
@@ -103,7 +104,14 @@ _INFERRED = {
 }
 # (frame type, table type) pairs that load without loss: pandas has no date dtype, and an
 # int/bool column lands fine in a wider numeric column.
-_COMPATIBLE = {("timestamp", "date"), ("date", "timestamp"), ("int", "float"), ("bool", "int")}
+_COMPATIBLE = {
+    ("timestamp", "date"),
+    ("date", "timestamp"),
+    ("int", "float"),
+    ("int", "decimal"),
+    ("float", "decimal"),
+    ("bool", "int"),
+}
 
 
 class SqlSource(Protocol):
@@ -298,7 +306,8 @@ def _isin(series: pd.Series, values: Any, arrow: Any = None) -> BoolArray:
 
 
 def portable_type(series: pd.Series) -> str:
-    """The portable type of a column ("text","int","float","bool","date","timestamp","json")."""
+    """The portable type of a column, as shared.db_helper names them ("text", "int", "float",
+    "bool", "date", "timestamp", "json", "decimal"); the dtype's name when none fits."""
     dtype = series.dtype
     api = pd.api.types
     if isinstance(dtype, pd.CategoricalDtype):
@@ -695,7 +704,7 @@ class DataValidator:
 
     name: str
     max_examples: int = 5
-    _rules: list[_Rule] = field(default_factory=list, repr=False)
+    _rules: list[_Rule] = field(default_factory=list, init=False, repr=False)
 
     @property
     def rules(self) -> tuple[_Rule, ...]:
@@ -770,7 +779,8 @@ class DataValidator:
         return self._add(_StrLength(rid, "str_length", (column,), min, max))
 
     def dtype(self, column: str, expected: str, *, rule_id: str | None = None) -> Self:
-        """A portable kind (int, float, bool, text, date, timestamp, json, category) or a dtype."""
+        """A portable kind (int, float, bool, text, date, timestamp, json, decimal, category)
+        or an exact pandas dtype name ("int64", "Int64", "string[pyarrow]", ...)."""
         if expected.lower() not in _KINDS:
             try:
                 pd.api.types.pandas_dtype(expected)

@@ -547,6 +547,16 @@ def test_declarations_reject_bad_arguments(call, message):
         call(DataValidator("o"))
 
 
+@pytest.mark.parametrize(
+    ("bounds", "failing"), [({"min": 6}, [101, 102, 103, 105]), ({"max": 5}, [106])]
+)
+def test_str_length_with_one_bound(backend, bounds, failing):
+    df = damaged(backend, {(105, "sku"): "SKU-5", (101, "sku"): "SKU-1", (104, "sku"): None})
+    df.loc[[102, 103], "sku"] = "S-2"
+    result = DataValidator("o").str_length("sku", **bounds).validate(df)
+    assert result.failed_rows("str_length:sku").tolist() == failing
+
+
 def test_isin_rejects_a_bare_string():
     with pytest.raises(TypeError, match="not the string"):
         DataValidator("o").isin("c", "EUR")
@@ -855,3 +865,90 @@ def test_references_on_arrow_strings_with_keys_of_another_type_match_nothing():
     result = DataValidator("o").references("k", {1, 2}).validate(df)
     assert result.failed_rows("references:k").tolist() == [0, 1]
     assert DataValidator("o").references("k", {"1", "2"}).validate(df).ok
+
+
+# --- database-backed checks ------------------------------------------------------------------
+
+
+def _load_orders(db) -> pd.DataFrame:
+    df = orders("str")
+    db.replace_table_atomically(df.reset_index(drop=True), "orders")
+    db.replace_table_atomically(CUSTOMERS.rename(columns={"customer_id": "id"}), "customers")
+    return df
+
+
+def test_references_a_database_table(database):
+    _load_orders(database)
+    df = damaged("string[pyarrow]", {(102, "customer_id"): "C8", (106, "customer_id"): None})
+    result = (
+        DataValidator("orders")
+        .references("customer_id", database, "id", table="customers", rule_id="FK-1")
+        .validate(df)
+    )
+    [failure] = result.failures
+    assert (failure.rule_id, failure.column, failure.rows.tolist()) == (
+        "FK-1",
+        "customer_id",
+        [102],
+    )
+    assert "not found in customers.id" in failure.message
+
+
+def test_schema_matches_a_table_it_was_loaded_into(database):
+    df = _load_orders(database)
+    v = DataValidator("orders").schema_matches(database, "orders", rule_id="SC-1")
+    assert v.validate(df.reset_index(drop=True)).ok
+    assert v.validate(database.read_table("orders")).ok  # read back: same portable types
+
+
+def test_schema_matches_reports_each_column_that_differs(database):
+    df = _load_orders(database).reset_index(drop=True)
+    df["quantity"] = df["quantity"].astype(str)
+    df = df.drop(columns=["sku"]).assign(note="x")
+    result = DataValidator("orders").schema_matches(database, "orders", rule_id="SC-1").validate(df)
+    got = {f.column: f.message for f in result.failures}
+    assert set(got) == {"sku", "quantity", "note"}
+    assert {f.rule_id for f in result.failures} == {"SC-1"}
+    assert got["sku"] == "column is in table 'orders' (text) but missing from the frame"
+    assert got["quantity"] == "column is text in the frame but int in table 'orders'"
+    assert got["note"].startswith("column is not in table 'orders'")
+    lenient = DataValidator("o").schema_matches(
+        database, "orders", allow_extra=True, allow_missing=True
+    )
+    assert [f.column for f in lenient.validate(df).failures] == ["quantity"]
+
+
+def test_schema_matches_a_missing_table_fails(sqlite_database):
+    result = DataValidator("o").schema_matches(sqlite_database, "nope").validate(orders())
+    [failure] = result.failures
+    assert (failure.rule_id, failure.column) == ("schema_matches:nope", None)
+    assert failure.message == "table 'nope' does not exist in the database"
+
+
+def test_schema_matches_accepts_lossless_type_pairs(sqlite_database):
+    table = pd.DataFrame({"n": [1.5], "d": pd.to_datetime(["2026-01-01"])})
+    sqlite_database.replace_table_atomically(table, "t")
+    frame = pd.DataFrame({"n": [1], "d": [datetime(2026, 1, 1).date()]})  # int -> float
+    assert DataValidator("o").schema_matches(sqlite_database, "t").validate(frame).ok
+
+
+def test_references_to_a_missing_table_is_reported(sqlite_database):
+    result = (
+        DataValidator("o")
+        .references("customer_id", sqlite_database, table="nope")
+        .validate(orders())
+    )
+    [failure] = result.failures
+    assert failure.rule_id == "references:customer_id"
+    assert failure.message.startswith("could not run:")
+
+
+def test_row_count_drift_against_the_loaded_table(sqlite_database):
+    v = DataValidator("o").row_count_drift(
+        database=sqlite_database, table="orders", max_change=0.5, rule_id="RC-1"
+    )
+    assert v.validate(pd.concat([orders()] * 3)).ok  # first load: no table yet
+    _load_orders(sqlite_database)
+    assert v.validate(pd.concat([orders()] * 1)).ok
+    result = v.validate(pd.concat([orders()] * 3))
+    assert "18 rows vs 6 in the previous load (+200.0% change" in result.failures[0].message
