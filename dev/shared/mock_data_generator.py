@@ -340,6 +340,13 @@ def _is_count(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | np.integer) and bool(value >= 0)
 
 
+def _names(value: object) -> tuple[str, ...]:
+    """One name or an iterable of names as a tuple (YAML gives lists, people give strings)."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value) if isinstance(value, Iterable) else (str(value),)
+
+
 def _require_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an integer, got {value!r}")
@@ -458,7 +465,7 @@ class Name(Column):
         return ctx.sample(_name_pools()[self.part])
 
     def malform(self, values: Any, rng: np.random.Generator) -> Any:
-        digit = _large("0123456789"[i] for i in range(10))
+        digit = _large("0123456789")
         strategies = [
             pc.utf8_lower,
             lambda v: _join(" ", v, " "),
@@ -496,7 +503,7 @@ class Email(Column):
         return r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "domains", tuple(self.domains))
+        object.__setattr__(self, "domains", _names(self.domains))
 
     def check(self, columns: Mapping[str, Column]) -> None:
         super().check(columns)
@@ -754,16 +761,19 @@ class Category(Column):
             raise ValueError(
                 f"values {values!r} must be non-empty and all str, all numbers or all bools"
             )
+        if len(set(values)) < len(values):
+            raise ValueError(f"values {values!r} repeat; list each value once")
         if (weights < 0).any() or weights.sum() <= 0:
             raise ValueError(f"weights {weights.tolist()} must be >= 0 with a positive sum")
 
-    def codes(self, rows: int, rng: np.random.Generator) -> npt.NDArray[np.intp]:
+    def codes(self, rows: int, rng: np.random.Generator) -> npt.NDArray[np.integer[Any]]:
         _, weights = self.items()
-        thresholds = np.cumsum(weights)[:-1] / weights.sum()
+        cumulative = np.cumsum(weights)
+        thresholds = cumulative[:-1] / cumulative[-1]  # the last category ends exactly at 1
         draws = rng.random(rows)
         if len(thresholds) > 16:
             return np.searchsorted(thresholds, draws, side="right")
-        codes = np.zeros(rows, dtype=np.intp)
+        codes = np.zeros(rows, dtype=np.int8)  # small codes: less memory traffic for the take
         for threshold in thresholds:  # one vectorised pass per category, not per row
             codes += draws >= threshold
         return codes
@@ -954,7 +964,11 @@ class Pattern(Column):
         if not radices:
             raise ValueError(f"pattern {self.pattern!r} has no '#' or '?' to make values unique")
         block = _unique_block(radices, rows, f"pattern {self.pattern!r}")
-        code = rng.choice(math.prod(radices[-block:]), rows, replace=False)
+        # Jittered strata: row k gets one value from its own slice of the space, slices in
+        # random order. Distinct by construction, evenly spread, and ~3x cheaper than
+        # rng.choice(space, rows, replace=False).
+        stride = math.prod(radices[-block:]) // max(rows, 1)
+        code = rng.permutation(rows).astype(np.int64) * stride + rng.integers(0, stride, rows)
         for group in range(len(radices) - 1, len(radices) - block - 1, -1):
             code, values[group] = np.divmod(code, radices[group])
         return values
@@ -977,7 +991,7 @@ class Pattern(Column):
 
     def malform(self, values: Any, rng: np.random.Generator) -> Any:
         """Wrong length (one character short / long) or a letter where a digit belongs."""
-        digit = _large("0123456789"[i] for i in range(10))
+        digit = _large("0123456789")
         strategies = [
             lambda v: pc.utf8_slice_codeunits(v, 0, -1),
             lambda v: _join(v, digit.take(rng.integers(0, 10, len(v)))),
@@ -1089,7 +1103,7 @@ def _column_from_dict(where: str, spec: object) -> Column:
         )
     params = dict(spec)
     kind = params.pop("kind")
-    cls = KINDS.get(kind)
+    cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise SchemaError(f"{where}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -1250,11 +1264,13 @@ def _put(values: pd.Series[Any], positions: Positions, new: pd.Series[Any]) -> p
         array = array.add_categories(extra) if len(extra) else array
         array[positions] = new.to_numpy(dtype=object)
         return pd.Series(array, index=values.index, name=values.name)
+    if isinstance(values.dtype, np.dtype):
+        data = values.to_numpy(copy=True)
+        data[positions] = new.to_numpy(dtype=values.dtype)
+        return pd.Series(data, index=values.index, name=values.name, dtype=values.dtype, copy=False)
     array = values.array.copy()
-    array[positions] = new.to_numpy(
-        dtype=values.dtype if isinstance(values.dtype, np.dtype) else object
-    )
-    return pd.Series(array, index=values.index, name=values.name, dtype=values.dtype)
+    array[positions] = new.to_numpy(dtype=object)
+    return pd.Series(array, index=values.index, name=values.name, dtype=values.dtype, copy=False)
 
 
 def _as_text(values: pd.Series[Any], mode: str) -> pd.Series[Any]:
@@ -1338,8 +1354,13 @@ class Defect:
             )
 
 
-def _labels(values: Iterable[Any]) -> list[Any]:
-    return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
+def _labels(labels: np.ndarray[Any, Any]) -> list[Any]:
+    """Index labels as JSON values (timestamps and dates as ISO text)."""
+    if labels.dtype.kind == "M":
+        return list(np.datetime_as_string(labels).tolist())
+    if labels.dtype.kind in "biufU":
+        return list(labels.tolist())
+    return [v.isoformat() if hasattr(v, "isoformat") else v for v in labels.tolist()]
 
 
 @dataclass(frozen=True)
@@ -1360,10 +1381,10 @@ class DefectEntry:
             "rate": self.rate,
             "requested": self.requested,
             "damaged": len(self.rows),
-            "rows": _labels(self.rows.tolist()),
+            "rows": _labels(self.rows),
         }
         if self.sources is not None:
-            out["sources"] = _labels(self.sources.tolist())
+            out["sources"] = _labels(self.sources)
         return out
 
 
@@ -1389,7 +1410,12 @@ class DefectReport:
         return pd.unique(np.concatenate(found)) if found else np.array([], dtype=np.int64)
 
     def counts(self) -> dict[str, int]:
-        return {f"{e.kind}:{e.column}": len(e.rows) for e in self.entries}
+        """Damaged cells per 'kind:column'."""
+        out: dict[str, int] = {}
+        for entry in self.entries:
+            key = f"{entry.kind}:{entry.column}"
+            out[key] = out.get(key, 0) + len(entry.rows)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -228,6 +228,10 @@ def test_emails_match_the_address_format_and_default_domains():
     assert emails.str.endswith("gmail.com").mean() > 0.2  # the most common domain dominates
 
 
+def test_email_domains_may_be_one_string():
+    assert set(one_column(Email(domains="acme.io"), 50).str.split("@").str[1]) == {"acme.io"}  # type: ignore[arg-type]
+
+
 def test_emails_with_own_domains_and_unique():
     emails = one_column(Email(domains=("acme.io", "acme.de"), unique=True))
     assert emails.str.split("@").str[1].isin(["acme.io", "acme.de"]).all()
@@ -470,6 +474,11 @@ def test_schema_dict_round_trip():
         ),
         ({"c": {"kind": "category", "weights": "abc"}}, r"'c' \(category\): weights must be"),
         ({"c": {"kind": "category", "weights": ["a", 1]}}, r"must be non-empty and all str"),
+        (
+            {"c": {"kind": "category", "weights": ["a", "a"]}},
+            r"'c' \(category\): values \['a', 'a'\] repeat",
+        ),
+        ({"c": {"kind": ["integer"]}}, r"column 'c': unknown kind \['integer'\]"),
         (
             {"c": {"kind": "email", "null_rate": 1.5}},
             r"'c' \(email\): null_rate 1.5 is outside 0..1",
@@ -828,9 +837,20 @@ def test_report_uses_index_labels_and_is_json(gen, customers):
     assert again.entries[1].sources.tolist() == report.entries[1].sources.tolist()
 
 
+def test_report_json_with_the_default_integer_index(gen, orders):
+    _, report = gen.inject_defects(orders, [Defect("nulls", "email", 0.01)])
+    rows = json.loads(report.to_json())["entries"][0]["rows"]
+    assert rows == sorted(rows)
+    assert all(isinstance(r, int) for r in rows)
+    assert len(rows) == 40
+
+
 def test_report_json_with_timestamp_labels_and_lookups(gen):
     frame = pd.DataFrame({"v": range(10)}, index=pd.date_range("2026-01-01", periods=10))
     _, report = gen.inject_defects(frame, [Defect("nulls", "v", 0.3)])
+    assert json.loads(report.to_json())["entries"][0]["rows"][0].startswith("2026-01-")
+    nanos = pd.DataFrame({"v": range(10)}, index=pd.date_range("2026-01-01", periods=10, unit="ns"))
+    _, report = gen.inject_defects(nanos, [Defect("nulls", "v", 0.3)])
     assert json.loads(report.to_json())["entries"][0]["rows"][0].startswith("2026-01-")
     with pytest.raises(KeyError, match=r"no orphans defect on column 'v'"):
         report.rows("orphans", "v")
