@@ -185,27 +185,35 @@ def _company_pool() -> Any:
 
 
 @functools.cache
-def _email_pool(domains: tuple[str, ...]) -> Any:
-    """Distinct addresses like anna.smith@gmail.com, a.smith42@..., built once per domain set."""
+def _local_parts() -> Any:
+    """Mailbox names like anna.smith, a.smith, anna_smith42, built once per process."""
     rng = np.random.default_rng(20_260_101)
     size = _EMAIL_POOL_SIZE
     first = pc.ascii_lower(_large(_FIRST_NAMES)).take(rng.integers(0, len(_FIRST_NAMES), size))
     last = pc.ascii_lower(_large(_LAST_NAMES)).take(rng.integers(0, len(_LAST_NAMES), size))
     digits = _large(str(d) for d in range(10, 100)).take(rng.integers(0, 90, size))
-    initial = pc.utf8_slice_codeunits(first, 0, 1)
     variants = [
         _join(first, ".", last),
         _join(first, last),
-        _join(initial, ".", last),
+        _join(pc.utf8_slice_codeunits(first, 0, 1), ".", last),
         _join(first, "_", last),
         _join(first, ".", last, digits),
         _join(first, digits),
     ]
     pick = rng.integers(0, len(variants), size) * size + np.arange(size)
-    local = pa.concat_arrays(variants).take(pick)
+    return pa.concat_arrays(variants).take(pick)
+
+
+@functools.cache
+def _email_pool(domains: tuple[str, ...]) -> Any:
+    """Distinct addresses (local part @ domain); default domains weighted like real mailboxes."""
+    rng = np.random.default_rng(20_260_102)
+    local = _local_parts()
     names = domains or tuple(_EMAIL_DOMAINS)
-    weights = np.array([_EMAIL_DOMAINS.get(d, 1.0) for d in names]) if not domains else None
-    chosen = rng.choice(len(names), size, p=None if weights is None else weights / weights.sum())
+    weights = None if domains else np.array([_EMAIL_DOMAINS[d] for d in names])
+    chosen = rng.choice(
+        len(names), len(local), p=None if weights is None else weights / weights.sum()
+    )
     return pc.unique(_join(local, _large("@" + d for d in names).take(chosen)))
 
 

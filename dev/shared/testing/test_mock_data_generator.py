@@ -241,10 +241,12 @@ def test_emails_with_own_domains_and_unique():
 def test_unique_emails_beyond_the_pool_get_a_row_suffix(monkeypatch):
     monkeypatch.setattr(mdg, "_EMAIL_POOL_SIZE", 300)
     mdg._email_pool.cache_clear()
+    mdg._local_parts.cache_clear()
     try:
         emails = one_column(Email(domains=("x.org",), unique=True), 2000)
     finally:
         mdg._email_pool.cache_clear()
+        mdg._local_parts.cache_clear()
     assert emails.is_unique
     assert full_match(emails, Email().format_regex).all()
 
@@ -1007,7 +1009,3 @@ def test_write_table_reaches_every_backend(database, gen):
     back = database.read_table("mock_orders", order_by=["order_id"])
     assert len(back) == 200
     assert back["email"].isna().sum() == 20
-
-
-if __name__ == "__main__":
-    raise SystemExit(pytest.main([__file__]))
