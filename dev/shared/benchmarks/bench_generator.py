@@ -13,7 +13,7 @@ Timing: the value pools are built once per process, so a warm-up call builds the
 `pools_s`); then best of 3 wall-clock runs, with the CPU time of the same runs alongside (on a
 shared machine the CPU time shows what the code costs when other processes take the cores).
 Writes reports/benchmarks/generator.json; exits 1 at full scale when a target is missed (at
-reduced scale only on gross misses, since fixed costs dominate small frames).
+reduced scale only on gross misses: 10x below a target, rows/s judged on CPU time).
 """
 
 from __future__ import annotations
@@ -167,20 +167,30 @@ def measure_faker(rows: int) -> dict[str, Any]:
 
 
 def check(results: dict[str, Any], scale: float) -> list[dict[str, Any]]:
+    """Targets on wall time; at reduced scale only a gross miss fails, judged on CPU time.
+
+    Small frames are dominated by fixed costs and a busy CI runner stretches wall time, so
+    the reduced-scale gate uses the CPU-time rate, which measures the code rather than the
+    machine's load.
+    """
     enforced = scale >= 1.0
-    slack = 1.0 if enforced else GROSS
+    generator = results["generator"]
     measured = {
-        "rows_per_s": results["generator"]["rows_per_s"],
+        "rows_per_s": generator["rows_per_s"],
         "speedup_vs_faker": results["speedup_vs_faker"],
     }
+    gate = dict(measured)
+    if not enforced:
+        gate["rows_per_s"] = generator["rows_per_cpu_s"]
     targets = {"rows_per_s": TARGET_ROWS_PER_S, "speedup_vs_faker": TARGET_SPEEDUP}
+    slack = 1.0 if enforced else GROSS
     return [
         {
             "metric": name,
             "value": measured[name],
             "target": f">= {targets[name]:,}",
             "passed": measured[name] >= targets[name],
-            "fails_run": measured[name] < targets[name] / slack,
+            "fails_run": gate[name] < targets[name] / slack,
             "enforced": enforced,
         }
         for name in targets
