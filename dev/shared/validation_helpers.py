@@ -403,13 +403,16 @@ class _Context:
         return Failure(rule.rule_id, rule.check, col, 0, self.df.index[:0].to_numpy(), [], message)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Rule:
     """A declared check; subclasses compute a failing-row mask or frame-level failures."""
 
     rule_id: str
     check: str
     columns: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.rule_id!r}, columns={self.columns!r})"
 
     @property
     def column(self) -> str | None:
@@ -439,7 +442,7 @@ class _Rule:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _NotNull(_Rule):
     def failing(self, ctx: _Context) -> BoolArray:
         return ctx.isna(self.columns[0])
@@ -448,7 +451,7 @@ class _NotNull(_Rule):
         return "are null"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Unique(_Rule):
     def failing(self, ctx: _Context) -> BoolArray:
         cols = list(self.columns)
@@ -461,7 +464,7 @@ class _Unique(_Rule):
         return f"share their ({', '.join(self.columns)}) value with another row"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _InRange(_Rule):
     min: Any
     max: Any
@@ -482,7 +485,7 @@ class _InRange(_Rule):
         return f"are outside [{low}, {high}]"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _IsIn(_Rule):
     allowed: frozenset[Any]
 
@@ -502,7 +505,7 @@ class _IsIn(_Rule):
         return f"are not in {{{', '.join(shown[:10])}{', ...' if len(shown) > 10 else ''}}}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Matches(_Rule):
     pattern: str
 
@@ -523,7 +526,7 @@ class _Matches(_Rule):
         return f"do not match {self.pattern!r}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _StrLength(_Rule):
     min: int | None
     max: int | None
@@ -541,7 +544,7 @@ class _StrLength(_Rule):
         return f"have a length outside [{self.min or 0}, {'inf' if self.max is None else self.max}]"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Dtype(_Rule):
     expected: str
 
@@ -553,7 +556,7 @@ class _Dtype(_Rule):
         return [ctx.frame_failure(self, msg)]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Compare(_Rule):
     op: str
 
@@ -567,7 +570,7 @@ class _Compare(_Rule):
         return f"fail {self.columns[0]} {self.op} {self.columns[1]}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Custom(_Rule):
     fn: Callable[[pd.DataFrame], Any]
     name: str
@@ -585,7 +588,7 @@ class _Custom(_Rule):
         return ctx.row_failure(self, ~ok, f"fail check {self.name!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _References(_Rule):
     target: Any
     target_column: str
@@ -615,7 +618,7 @@ class _References(_Rule):
         return f"have a {self.columns[0]} not found in {where}"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _RowCountDrift(_Rule):
     previous: int | None
     max_change: float
@@ -643,7 +646,7 @@ class _RowCountDrift(_Rule):
         return [ctx.frame_failure(self, msg)]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _Freshness(_Rule):
     max_age: timedelta
     now: datetime | None
@@ -664,7 +667,7 @@ class _Freshness(_Rule):
         return [ctx.frame_failure(self, msg)]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)  # only __init__ generated: cheap at import
 class _SchemaMatches(_Rule):
     database: SqlSource
     table: str
