@@ -238,7 +238,7 @@ class ValidationResult:
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
         ]
         rule = "  ".join("-" * w for w in widths)
-        top = "  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True))
+        top = "  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip()
         failed = len({f.rule_id for f in self.failures})
         return "\n".join([f"{head}, {failed} failed", top, rule, *lines]).rstrip()
 
@@ -389,11 +389,11 @@ class _Context:
         self, positions: npt.NDArray[np.intp], columns: Sequence[str]
     ) -> list[dict[str, Any]]:
         # column by column: ~10x cheaper than slicing a wide mixed-dtype frame for 5 rows
-        names = list(columns) if columns else [str(c) for c in self.df.columns]
-        values = {c: self.df[c].take(positions).tolist() for c in names}
+        names = list(columns) if columns else list(self.df.columns)
+        values = {str(c): self.df[c].take(positions).tolist() for c in names}
         labels = self.df.index.take(positions).tolist()
         return [
-            {"row": _plain(label), "values": {c: _plain(values[c][i]) for c in names}}
+            {"row": _plain(label), "values": {c: _plain(v[i]) for c, v in values.items()}}
             for i, label in enumerate(labels)
         ]
 

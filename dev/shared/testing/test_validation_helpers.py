@@ -210,6 +210,12 @@ def test_custom_check_examples_show_every_column_unless_named():
     assert (every.rule_id, named.rule_id) == ("cap", "cap:amount")
 
 
+def test_custom_check_examples_work_with_non_text_column_labels():
+    df = pd.DataFrame({0: [1, -1], 1: ["a", "b"]})
+    result = DataValidator("o").check(lambda d: d[0] > 0, name="pos").validate(df)
+    assert result.failures[0].examples == [{"row": 1, "values": {"0": -1, "1": "b"}}]
+
+
 def test_failures_report_labels_not_positions_for_any_index():
     df = orders().set_index("order_id", drop=False)
     df.loc["ORD-00000005", "quantity"] = -1
