@@ -1787,7 +1787,12 @@ def _write_csv(df: pd.DataFrame, path: Path, index: bool) -> None:
 
 def _write_json(df: pd.DataFrame, path: Path, index: bool) -> None:
     frame = df.reset_index() if index else df
-    frame.to_json(path, orient="records", date_format="iso", date_unit="s")
+    stamps = [
+        frame[c].to_numpy(dtype="datetime64[us]") for c in frame if frame[c].dtype.kind == "M"
+    ]
+    fractions = any((s[~np.isnat(s)].view(np.int64) % SECOND_US).any() for s in stamps)
+    # whole seconds read best without a fraction; anything finer keeps its microseconds
+    frame.to_json(path, orient="records", date_format="iso", date_unit="us" if fractions else "s")
 
 
 def _write_parquet(df: pd.DataFrame, path: Path, index: bool) -> None:

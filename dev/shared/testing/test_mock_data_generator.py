@@ -960,6 +960,13 @@ def test_json_writer_writes_records(tmp_path, orders):
     assert read_frame(with_index).shape == (2, len(orders.columns) + 1)
 
 
+def test_json_keeps_sub_second_timestamps(tmp_path):
+    frame = pd.DataFrame({"at": pd.to_datetime(pd.Series(["2026-01-01 10:00:00.123456", None]))})
+    path = write_frame(frame, tmp_path / "t.json")
+    assert ".123456" in path.read_text(encoding="utf-8")
+    pd.testing.assert_frame_equal(read_frame(path, like=frame), frame)
+
+
 def test_writers_reject_unknown_suffixes(tmp_path, orders):
     with pytest.raises(
         ValueError, match=r"unknown suffix '.xlsx'; use one of .csv, .json, .parquet"
