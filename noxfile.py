@@ -23,6 +23,7 @@ nox.options.default_venv_backend = "none"
 nox.options.error_on_missing_interpreters = True
 
 WORKFLOWS = noxkit.discover_workflows()
+__doc__ = f"{__doc__}\nWorkflows: {', '.join(WORKFLOWS) or 'none yet (nox -s new -- <name>)'}\n"
 
 
 def _python(session: nox.Session) -> str:
@@ -187,6 +188,16 @@ def deploy(session: nox.Session) -> None:
 def report(session: nox.Session) -> None:
     """Write the HTML dashboard: gate matrix, trends, promotions, success metrics."""
     _cli(session, "report")
+
+
+@nox.session(default=False)
+def new(session: nox.Session) -> None:
+    """Scaffold a workflow: nox -s new -- <name> [--owner X --schedule CRON --timezone TZ]."""
+    if not session.posargs:
+        session.error("name the workflow: nox -s new -- <name> [--owner ... --schedule ...]")
+    session.run(
+        _python(session), "-m", "dev.shared.scaffold", *session.posargs, env=noxkit.stage_env()
+    )
 
 
 @nox.session(default=False)

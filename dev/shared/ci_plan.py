@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dev.shared.noxkit import ROOT, discover_workflows
-from dev.shared.workflow_spec import WorkflowSpec, load_spec
+from dev.shared.workflow_spec import SpecError, WorkflowSpec, load_spec
 
 SHARED_PREFIXES = ("shared/", "dev/shared/", ".github/", ".ci/")
 SHARED_FILES = frozenset({"noxfile.py", "pyproject.toml", "uv.lock", "Makefile"})
@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed-since", metavar="REF", help="select only affected workflows")
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    specs = [load_spec(name, args.root) for name in discover_workflows(args.root)]
+    try:
+        specs = [load_spec(name, args.root) for name in discover_workflows(args.root)]
+    except SpecError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     if args.changed_since:
         try:
             selected = affected(changed_files(args.changed_since, args.root), specs)

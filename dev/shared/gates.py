@@ -339,11 +339,11 @@ def gate_performance(ctx: _Context) -> GateResult:
 
 
 def gate_validation(ctx: _Context) -> GateResult:
-    missing = _missing(ctx, "validation.json", f"nox -s validation -- {ctx.spec.name}")
+    missing = _missing(ctx, "stage_validation.json", f"nox -s validation -- {ctx.spec.name}")
     if missing:
         missing.name = "validation_scripts"
         return missing
-    data = json.loads((ctx.reports / "validation.json").read_text())
+    data = json.loads((ctx.reports / "stage_validation.json").read_text())
     scripts = sorted(p.name for p in (ctx.folder / "validation").glob("*.py"))
     return GateResult(
         "validation_scripts",

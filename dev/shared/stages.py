@@ -122,8 +122,8 @@ def benchmarks(extra: list[str]) -> int:
 
 
 def record_stage(target: str, stage: str, code: int, seconds: float) -> None:
-    """reports/<target>/<stage>.json: what the gates read to know a stage ran and how it ended."""
-    out = _reports(target) / f"{stage}.json"
+    """reports/<target>/stage_<stage>.json: what the gates read to know a stage ran and how it ended."""
+    out = _reports(target) / f"stage_{stage}.json"
     out.write_text(
         json.dumps(
             {

@@ -94,7 +94,7 @@ def demo(tmp_path: Path) -> tuple[Path, Path]:
             }
         )
     )
-    (reports / "validation.json").write_text(json.dumps({"exit_code": 0}))
+    (reports / "stage_validation.json").write_text(json.dumps({"exit_code": 0}))
     return root, reports
 
 
@@ -120,7 +120,12 @@ def test_every_gate_passes_on_evidence(demo):
         ("integration.xml", None, "integration_tests", "missing"),
         ("coverage.json", None, "branch_coverage", "missing"),
         ("performance.json", None, "performance_budget", "missing"),
-        ("validation.json", json.dumps({"exit_code": 1}), "validation_scripts", "exit code 1"),
+        (
+            "stage_validation.json",
+            json.dumps({"exit_code": 1}),
+            "validation_scripts",
+            "exit code 1",
+        ),
         (
             "performance.json",
             json.dumps(
