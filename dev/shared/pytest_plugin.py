@@ -6,6 +6,8 @@ Fixtures:
   (sqlite always; postgresql / mariadb when their URLs are set).
 - ``sqlite_database``: an isolated SQLite Database only (fast unit tests).
 - ``bench_scale``: the performance scale knob (BENCH_SCALE, default 1.0).
+- ``monday_sandbox`` / ``monday_sandbox_factory``: the local Monday.com API sandbox over HTTP
+  (dev/shared/sandbox_fixtures.py).
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from dev.shared import test_framework as tf
 from shared.db_helper import Database
 
 
-def pytest_configure() -> None:
+def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("WORKFLOW_ENV", "testing")
+    # the Monday sandbox fixtures: monday_sandbox, monday_sandbox_factory
+    config.pluginmanager.import_plugin("dev.shared.sandbox_fixtures")
     try:
         required = tf.required_backends()
     except tf.DatabaseUnavailable as exc:
