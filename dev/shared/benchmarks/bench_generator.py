@@ -10,7 +10,7 @@ generate + inject, and >= 300x the rows/s of Faker building the same rows one by
 runs on 2,000 rows; its per-row cost does not depend on the row count).
 
 Timing: the value pools are built once per process, so a warm-up call builds them (reported as
-`pools_s`); then best of 3 wall-clock runs, with the CPU time of the same runs alongside (on a
+`pools_s`); then best of 5 wall-clock runs, with the CPU time of the same runs alongside (on a
 shared machine the CPU time shows what the code costs when other processes take the cores).
 Writes reports/benchmarks/generator.json; exits 1 at full scale when a target is missed (at
 reduced scale only on gross misses: 10x below a target, rows/s judged on CPU time).
@@ -55,7 +55,7 @@ TARGET_SPEEDUP = 300
 GROSS = 10.0  # at reduced scale a run fails only when this many times below a target
 FAKER_ROWS = 2_000
 CUSTOMERS = 50_000
-REPEATS = 3
+REPEATS = 5
 CURRENCIES = {"EUR": 0.6, "USD": 0.3, "GBP": 0.1}
 STATUSES = {"new": 0.2, "paid": 0.45, "shipped": 0.3, "cancelled": 0.05}
 START, END = date(2026, 1, 1), date(2026, 12, 31)
