@@ -16,17 +16,20 @@ pass every check except ``not_null`` (nulls are that rule's job, so one null is 
 ``matches`` is a full match of the whole value. A rule that cannot run (missing column, a custom
 check that raises, an unreachable table) is reported as a failure of that rule, never skipped.
 
-Why not pandera underneath (issue 3 says "build on pandera where it fits"): measured here on
-1M rows x 10 columns with 8 checks (python -m dev.shared.benchmarks.bench_validator), the
-hand-written vectorised pandas floor is ~0.5 s (object strings) / ~0.25 s (pyarrow strings);
-pandera lazy=True costs 1.27x the floor on clean data but 1.9-2.1x once failures must be
-collected (it builds per-value failure-case frames), and ``import pandera`` alone adds 0.29 s
-to every process that only wanted pandas. This engine computes each rule's boolean mask once
-(null masks are shared between rules), turns it into labels with one ``flatnonzero`` and only
-materialises a few example rows, so it stays at the floor on clean AND defective data, and
-imports in a few ms. pandera is still where it fits: ``DataValidator.from_pandera(schema)``
-and ``to_pandera()`` bridge both ways and import pandera lazily, only when called. Latest
-measured numbers: reports/benchmarks/validator.json.
+Why not pandera underneath (issue 3 says "build on pandera where it fits"). Measured here with
+python -m dev.shared.benchmarks.bench_validator (1M rows x 10 columns, 8 checks, best of 3, the
+engines side by side in one process; full-scale runs on 2026-11-30):
+- hand-written vectorised pandas (the floor): 0.77-0.83 s object strings, 0.26-0.40 s pyarrow;
+- this engine: 0.7-1.1x the floor in every case, clean or with 1% defects per check;
+- pandera lazy=True: 1.85-2.6x (object) / 0.75-0.99x (pyarrow) on clean data, but 2.1-3.6x once
+  failures must be collected (it builds per-value failure-case frames): this engine takes
+  0.31-0.50x pandera's time on defective data;
+- import over pandas: this module 0.025-0.046 s; ``import pandera.pandas`` 0.31 s (quiet
+  machine) to 0.55-0.9 s (loaded), paid by every process that imports it.
+So each rule computes one boolean mask (null masks are shared between rules), turns it into
+labels with one ``flatnonzero`` and materialises only a few example rows, and pandera is used
+where it fits: ``DataValidator.from_pandera(schema)`` and ``to_pandera()`` bridge both ways and
+import pandera lazily, only when called. Latest numbers: reports/benchmarks/validator.json.
 
 String backends: object strings use Python ``re``; pyarrow-backed strings (``string[pyarrow]``,
 pandas' ``str``) run regexes in pyarrow (RE2 syntax) and null checks on the validity bitmap,
