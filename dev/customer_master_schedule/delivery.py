@@ -29,7 +29,7 @@ def delivery_windows(
     board_days = _board_weekdays(board)
     on_board = out["customer_id"].map(board_days)
     out["weekday_source"] = np.where(on_board.notna(), "board", out["weekday_source"])
-    out["delivery_weekdays"] = on_board.fillna(out["delivery_weekdays"]).astype(str)
+    out["delivery_weekdays"] = np.where(on_board.notna(), on_board, out["delivery_weekdays"])
     return out
 
 
@@ -79,7 +79,9 @@ def delivery_profiles(windows: pd.DataFrame, ranges: pd.DataFrame) -> tuple[pd.S
         .agg(";".join)
     )
     keys = (
-        windows["delivery_weekdays"] + "|" + windows["customer_id"].map(text).fillna("").astype(str)
+        windows["delivery_weekdays"]
+        + "|"
+        + windows["customer_id"].map(text).astype(object).fillna("")
     )
     codes, uniques = pd.factorize(keys)
     return pd.Series(codes, index=windows["customer_id"].to_numpy()), pd.Index(uniques)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from shared.config import Config, ConfigError
+from shared.config import Config, ConfigError, load_config
+
+WORKFLOW_DIR = Path(__file__).resolve().parent
 
 WEEKDAY_LABELS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -77,6 +80,12 @@ class ScheduleSettings:
             tables=Tables(**_section(cfg, "tables", Tables)),
             board=BoardColumns(**_section(cfg, "delivery_board", BoardColumns)),
         )
+
+
+def load_settings(env: str | None = None, run_date: dt.date | None = None) -> ScheduleSettings:
+    """Settings from this workflow's layered configuration (run date default: today)."""
+    cfg = load_config(WORKFLOW_DIR, env)
+    return ScheduleSettings.from_config(cfg, run_date or dt.date.today())
 
 
 def _labels(cfg: Config, key: str, default: list[str]) -> str:
