@@ -86,8 +86,16 @@ RST, no answer). ``on="next_items_page"`` (any field name) targets requests sele
 
 from __future__ import annotations
 
-from .board import SANDBOX_DATA, Board, ColumnCells, dump_boards, load_boards, sample_boards
+from .board import Board, ColumnCells
 from .faults import FAULT_KINDS, Fault
+from .loading import (
+    SANDBOX_DATA,
+    board_from_dict,
+    board_to_dict,
+    dump_boards,
+    load_boards,
+    sample_boards,
+)
 from .model import BoardDataError, Column, Group, People, Person
 from .render import render_cell
 from .server import API_VERSIONS, CURRENT_VERSION, ManualClock, MondaySandbox, RecordedRequest
@@ -110,6 +118,8 @@ __all__ = [
     "People",
     "Person",
     "RecordedRequest",
+    "board_from_dict",
+    "board_to_dict",
     "dump_boards",
     "load_boards",
     "make_wide_board",

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .board import load_boards, sample_boards
+from .loading import load_boards, sample_boards
 from .server import MondaySandbox
 from .wide import make_wide_board
 

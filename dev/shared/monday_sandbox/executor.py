@@ -36,7 +36,6 @@ from .schema import CELL_TYPENAMES
 MAX_PAGE = 500
 DEFAULT_PAGE = 25
 MAX_ITEM_IDS = 100
-BOARD_COST, SUBITEMS_FACTOR = 10, 10
 CREATOR_ID = "10000001"
 _SENTINEL = "\x00"
 Rows = npt.NDArray[np.intp]
@@ -104,7 +103,7 @@ def _complexity(nodes: list[FieldNode], ctx: Context, out: list[str]) -> None:
 def select_boards(args: Mapping[str, Any], ctx: Context) -> list[Board]:
     """Boards picked by ``boards(ids:, state:, board_kind:, limit:, page:)``."""
     if args.get("ids") is not None:
-        wanted = {str(i) for i in _as_list(args["ids"])}
+        wanted = {str(i) for i in as_list(args["ids"])}
         chosen = [b for b in ctx.boards.values() if b.id in wanted]
     else:
         chosen = list(ctx.listed)
@@ -139,7 +138,7 @@ def _next_items_page(nodes: list[FieldNode], ctx: Context, out: list[str]) -> No
 
 def _items(nodes: list[FieldNode], ctx: Context, out: list[str]) -> None:
     args = ctx.args(nodes[0])
-    ids = [str(i) for i in _as_list(args.get("ids") or [])]
+    ids = [str(i) for i in as_list(args.get("ids") or [])]
     if len(ids) > MAX_ITEM_IDS:
         raise FieldError(
             "ItemsLimitationException",
@@ -185,8 +184,8 @@ def _board_scalar(board: Board, name: str) -> Any:
 
 def _columns_or_groups(board: Board, name: str, nodes: list[FieldNode], ctx: Context) -> str:
     args = ctx.args(nodes[0])
-    ids = {str(i) for i in _as_list(args["ids"])} if args.get("ids") is not None else None
-    types = set(_as_list(args["types"])) if args.get("types") is not None else None
+    ids = {str(i) for i in as_list(args["ids"])} if args.get("ids") is not None else None
+    types = set(as_list(args["types"])) if args.get("types") is not None else None
     objects: list[Column] | list[Any] = board.columns if name == "columns" else board.groups
     kept = [
         o.as_object()
@@ -341,8 +340,8 @@ def _column_values(
     board: Board, rows: Rows, prefix: str, nodes: list[FieldNode], ctx: Context
 ) -> list[str]:
     args = ctx.args(nodes[0])
-    ids = {str(i) for i in _as_list(args["ids"])} if args.get("ids") is not None else None
-    types = set(_as_list(args["types"])) if args.get("types") is not None else None
+    ids = {str(i) for i in as_list(args["ids"])} if args.get("ids") is not None else None
+    types = set(as_list(args["types"])) if args.get("types") is not None else None
     columns = [
         c
         for c in board.columns
@@ -389,7 +388,8 @@ def _template(board: Board, column: Column, tree: Tree) -> list[str]:
     return board.templates[key]
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A list argument (GraphQL coerces a single value to a list)."""
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
@@ -415,58 +415,3 @@ _ROOT: dict[str, Callable[[list[FieldNode], Context, list[str]], None]] = {
     "items": _items,
     "__typename": lambda _n, _c, out: out.append('"Query"'),
 }
-
-
-# -- complexity -------------------------------------------------------------------------------
-
-
-def estimate_cost(op: OperationDefinitionNode, ctx: Context) -> int:
-    """Complexity of a query before it runs (see the package docstring for the formula)."""
-    cost = 1
-    for nodes in ctx.fields(op.selection_set.selections, "Query").values():
-        name, args = nodes[0].name.value, ctx.args(nodes[0])
-        if name == "boards":
-            cost += sum(
-                _board_cost(b, sub_selections(nodes), ctx) for b in select_boards(args, ctx)
-            )
-        elif name == "next_items_page":
-            board = ctx.boards.get(ctx.cursors.board_of(str(args.get("cursor") or "")) or "")
-            cost += _clamped(args.get("limit")) * _item_cost(board, _page_items(nodes, ctx), ctx)
-        elif name == "items":
-            for hit in map(ctx.find_item, [str(i) for i in _as_list(args.get("ids") or [])]):
-                cost += _item_cost(hit[0] if hit else None, sub_selections(nodes), ctx)
-    return cost
-
-
-def _clamped(limit: Any) -> int:
-    return min(max(int(DEFAULT_PAGE if limit is None else limit), 1), MAX_PAGE)
-
-
-def _page_items(nodes: list[FieldNode], ctx: Context) -> list[SelectionNode]:
-    fields = ctx.fields(sub_selections(nodes), "ItemsResponse")
-    return sub_selections(fields.get("items", []))
-
-
-def _board_cost(board: Board, selections: Sequence[SelectionNode], ctx: Context) -> int:
-    cost = BOARD_COST
-    for nodes in ctx.fields(selections, "Board").values():
-        name = nodes[0].name.value
-        if name in ("columns", "groups"):
-            cost += len(board.columns if name == "columns" else board.groups)
-        elif name == "items_page":
-            limit = _clamped(ctx.args(nodes[0]).get("limit"))
-            cost += limit * _item_cost(board, _page_items(nodes, ctx), ctx)
-    return cost
-
-
-def _item_cost(board: Board | None, selections: Sequence[SelectionNode], ctx: Context) -> int:
-    cost = 1
-    for nodes in ctx.fields(selections, "Item").values():
-        name = nodes[0].name.value
-        if name == "column_values" and board is not None:
-            args = ctx.args(nodes[0])
-            ids = args.get("ids")
-            cost += len(board.columns) if ids is None else len(_as_list(ids))
-        elif name == "subitems" and board is not None and board.subitems_board is not None:
-            cost += SUBITEMS_FACTOR * _item_cost(board.subitems_board, sub_selections(nodes), ctx)
-    return cost

@@ -142,13 +142,16 @@ def _ordered(board: Board, rows: Rows, order_by: Sequence[Mapping[str, Any]]) ->
         return rows
     keys = []
     for spec in reversed(list(order_by)):
-        ranks = _ranks(board, str(spec.get("column_id", "")))[rows]
-        keys.append(-ranks if str(spec.get("direction", "asc")).lower() == "desc" else ranks)
+        ranks, empty = _ranks(board, str(spec.get("column_id", "")))
+        ranks, empty = ranks[rows], empty[rows]
+        if str(spec.get("direction", "asc")).lower() == "desc":
+            ranks = np.where(empty, ranks, -ranks)  # empty cells stay last
+        keys.append(ranks)
     return rows[np.lexsort(keys)]
 
 
-def _ranks(board: Board, column_id: str) -> npt.NDArray[np.intp]:
-    """A sortable rank per row of the board for ``column_id``."""
+def _ranks(board: Board, column_id: str) -> tuple[npt.NDArray[np.intp], Mask]:
+    """A sortable rank per row of the board for ``column_id`` (empty cells last), and emptiness."""
     column = board.column(column_id)
     if column is None or column.type in PER_ITEM_TYPES:
         if column is None and column_id not in _SPECIAL:
@@ -161,13 +164,14 @@ def _ranks(board: Board, column_id: str) -> npt.NDArray[np.intp]:
             else _SPECIAL.get(column_id, "item_names")
         )
         _, inverse = np.unique(np.asarray(getattr(board, attr)), return_inverse=True)
-        return inverse.astype(np.intp)
+        return inverse.astype(np.intp), np.zeros(board.n_items, dtype=bool)
     cells = board.cells[column.id]
     facts = [_sort_key(_cell_facts(board, column, v)[2]) for v in cells.pool]
     order = sorted(range(len(facts)), key=facts.__getitem__)
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
-    return rank[cells.codes]
+    empty = np.asarray([key[0] for key in facts], dtype=bool)
+    return rank[cells.codes], empty[cells.codes]
 
 
 def _sort_key(fact: Any) -> tuple[bool, float, str]:

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
-import socket
-import struct
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from . import errors as e
-from .board import Board, load_boards, sample_boards
-from .budget import ComplexityBudget
+from .board import Board
+from .complexity import ComplexityBudget, estimate_cost
 from .cursors import CursorStore
-from .executor import Context, estimate_cost, execute
+from .executor import Context, execute
 from .faults import Fault, FaultAction, action, api_version_required_body, to_json
+from .loading import load_boards, sample_boards
 from .query import Document, QueryError, coerce_variables, parse_document
+from .transport import HttpServer, SandboxResponse
 
 logger = logging.getLogger(__name__)
 API_VERSIONS = ("2024-10", "2025-01", "2025-04", "2025-07", "2025-10")
@@ -46,18 +44,6 @@ class RecordedRequest:
     status: int
     fault: str | None
     complexity: int | None
-
-
-@dataclass
-class SandboxResponse:
-    """What the HTTP layer sends back."""
-
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json; charset=utf-8"
-    delay: float = 0.0
-    reset: bool = False
 
 
 class ManualClock:
@@ -105,7 +91,7 @@ class MondaySandbox:
         self.requests: list[RecordedRequest] = []
         self._faults: list[tuple[Fault, list[int]]] = []  # fault, [times left, skips left]
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: HttpServer | None = None
         self._thread: threading.Thread | None = None
         self.boards: dict[str, Board] = {}
         self.listed: list[Board] = []
@@ -128,9 +114,13 @@ class MondaySandbox:
     def start(self) -> str:
         """Start serving on an ephemeral port; returns the API URL (ending in /v2)."""
         if self._server is None:
-            self._server = _Server(self._address, _Handler, self)
+            self._server = HttpServer(self._address, self.handle)
+            # A short poll interval makes stop() quick (shutdown waits for the next poll).
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="monday-sandbox", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.02},
+                name="monday-sandbox",
+                daemon=True,
             )
             self._thread.start()
             logger.info("Monday sandbox serving %d boards at %s", len(self.listed), self.url)
@@ -280,7 +270,7 @@ class MondaySandbox:
         if token != self.token:
             entry = e.modern_error("UserUnauthorizedException", status_code=401)
             return _json(401, {"errors": [entry], "account_id": self.account_id})
-        version = request.headers.get("api-version")
+        version = request.headers.get("api-version", "").strip() or None  # empty = not sent
         if version is None and self.require_api_version:
             return _json(400, api_version_required_body(self.account_id))
         if version is not None and (
@@ -408,76 +398,3 @@ def _canned(act: FaultAction) -> SandboxResponse | None:
         return None
     response.delay = act.delay
     return response
-
-
-# -- HTTP transport ---------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[_Handler], sandbox: MondaySandbox
-    ) -> None:
-        self.sandbox = sandbox
-        self.open_sockets: set[socket.socket] = set()
-        super().__init__(address, handler)
-
-    def close_connections(self) -> None:
-        for sock in list(self.open_sockets):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002 - stdlib hook
-        # socketserver calls this inside its except block, so exc_info is the live exception.
-        logger.debug("sandbox connection from %s failed", client_address, exc_info=True)  # noqa: LOG014
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        self.server.open_sockets.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        response = self.server.sandbox.handle(method, self.path, dict(self.headers.items()), body)
-        if response.delay:
-            time.sleep(response.delay)
-        if response.reset:
-            self._reset()
-            return
-        try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(response.body)
-        except OSError:  # the client gave up (timeout) before the answer
-            self.close_connection = True
-
-    def _reset(self) -> None:
-        """Abort the connection with a TCP RST (SO_LINGER 0), as a crashing proxy would."""
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("sandbox %s - %s", self.address_string(), format % args)
