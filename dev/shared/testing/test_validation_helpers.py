@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -289,6 +290,7 @@ def test_default_rule_ids_are_stable_and_distinct():
         "freshness:ts",
     )
     assert len(v.rules) == 7
+    assert repr(v.rules[1]) == "_InRange('in_range:quantity#2', columns=('quantity',))"
 
 
 def test_unique_ignores_rows_whose_key_has_a_null():
@@ -790,8 +792,9 @@ def test_module_import_does_not_import_pandera_or_sqlalchemy():
         "import sys, dev.shared.validation_helpers; "
         "print(sorted(m for m in ('pandera', 'sqlalchemy') if m in sys.modules))"
     )
+    root = Path(__file__).resolve().parents[3]
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     ).stdout
     assert out.strip() == "[]"
 
