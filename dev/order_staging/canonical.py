@@ -78,20 +78,27 @@ class ParsedFile:
 
 
 def text_frame(data: dict[str, object], columns: tuple[str, ...], rows: int) -> pd.DataFrame:
-    """A frame with exactly `columns` as text; missing columns are filled with ""."""
-    out = pd.DataFrame(index=pd.RangeIndex(rows))
+    """A frame with exactly `columns`: text ("" for missing values or columns); the int
+    columns order_seq and row_no as int64."""
+    out: dict[str, object] = {}
     for col in columns:
         value = data.get(col, "")
-        if isinstance(value, pd.Series):
-            out[col] = value.to_numpy() if col in ("order_seq", "row_no") else _text(value)
+        if col in ("order_seq", "row_no"):
+            out[col] = np.asarray(value, dtype=np.int64) if not np.isscalar(value) else value
+        elif isinstance(value, pd.Series):
+            out[col] = _text(value.reset_index(drop=True))
+        elif isinstance(value, str):
+            out[col] = pd.Series(pa.array([value] * rows, type=pa.large_string()).to_pandas())
         else:
-            out[col] = value
-    return out
+            out[col] = _text(pd.Series(value, dtype=object))
+    return pd.DataFrame(out, index=pd.RangeIndex(rows))
 
 
-def _text(values: pd.Series) -> object:
-    """Values as strings with missing ones as "" (numbers keep their JSON spelling)."""
-    return values.astype("str").where(values.notna(), "").to_numpy()
+def _text(values: pd.Series) -> pd.Series:
+    """Values as Arrow-backed strings, missing ones as "" (numbers keep their JSON spelling)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("str")
+    return values.fillna("")
 
 
 def empty_parsed(fmt: str) -> ParsedFile:
@@ -108,11 +115,18 @@ def join_groups(
     texts: Any, groups: Any, n_groups: int, sep: str, prefix: str = "", suffix: str = ""
 ) -> Any:
     """Concatenate texts per group (groups numbered 0..n_groups-1), vectorised with Arrow."""
-    groups = np.asarray(groups)
+    groups = np.asarray(groups, dtype=np.int64)
     order = np.argsort(groups, kind="stable")
     counts = np.bincount(groups, minlength=n_groups)
     offsets = pa.array(np.concatenate([[0], counts.cumsum()]), type=pa.int64())
-    values = pa.array(np.asarray(texts, dtype=object)[order], type=pa.large_string())
+    texts = (
+        texts
+        if isinstance(texts, pa.Array | pa.ChunkedArray)
+        else pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
+    )
+    values = pc.take(pc.cast(texts, pa.large_string()), pa.array(order))
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), _large(sep))
     wrapped = pc.binary_join_element_wise(_large(prefix), joined, _large(suffix), _large(""))
     return wrapped.to_numpy(zero_copy_only=False)

@@ -1,7 +1,8 @@
-"""One vectorised check per rule, plus the typing and reference joins they share.
+"""Typing of the canonical text, the reference lookups, and the line rules OS-L01..OS-L08.
 
 Every check returns a :class:`Violation`: a boolean mask over the headers (header rules) or the
-lines (line rules), and the offending value and message for the masked rows only.
+lines (line rules), and the offending value and message for the masked rows only. Text columns
+stay Arrow strings; only the few rows that fail become Python objects (values, messages).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import arrowtext as at
 from .canonical import RUSH_PRIORITIES
 from .iso4217 import CURRENCIES, NOT_FOR_ORDERS
 from .reference import Reference
+
+LINE_NUMBERS = ("line_no", "quantity", "unit_price", "discount_pct", "line_amount")
 
 
 @dataclass
@@ -25,15 +29,6 @@ class Violation:
     value: object = None  # array (len = mask.sum()) or one string for all
     message: object = None  # array or one string; None = the rule's text
     field: object = None  # array or None = the rule's field
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return s.astype("str").str.strip()
-
-
-def _number(s: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return np.where(np.isfinite(values), values, np.nan)
 
 
 def _fmt(values: np.ndarray, spec: str = "{:,.2f}") -> np.ndarray:
@@ -51,11 +46,22 @@ def _join(*parts: object) -> np.ndarray:
     return out
 
 
+def _names(flags: list[tuple[str, np.ndarray]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where any flag is set, and for those rows the comma-joined names of the flags set."""
+    mask = np.zeros(size, dtype=bool)
+    for _, flag in flags:
+        mask |= flag
+    names = np.full(int(mask.sum()), "", dtype=object)
+    for name, flag in flags:
+        names = names + np.where(flag[mask], name + ",", "")
+    return mask, np.asarray([n.rstrip(",") for n in names], dtype=object)
+
+
 def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Typed header fields plus the customer's master data (NaN / -1 when unknown)."""
     h = headers.reset_index(drop=True)
     text = {
-        c: _text(h[c])
+        c: h[c].astype("str").str.strip().fillna("")
         for c in (
             "order_id",
             "customer_id",
@@ -64,10 +70,12 @@ def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
             "requested_delivery_date",
             "order_total",
             "priority",
+            "source",
+            "channel",
         )
     }
     text["currency"] = text["currency"].str.upper()
-    cust = ref.customers.index.get_indexer(text["customer_id"])
+    cust = at.lookup(text["customer_id"], ref.customers.index)
     known = cust >= 0
     c = ref.customers
     out = h.assign(
@@ -76,75 +84,50 @@ def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         delivery=pd.to_datetime(
             text["requested_delivery_date"], format="%Y-%m-%d", errors="coerce"
         ),
-        total=_number(text["order_total"]),
+        total=at.numbers(at.trimmed(text["order_total"])),
         customer_known=known,
+        currency_code=pd.Index(ref.currencies).get_indexer(text["currency"]),
     )
     for col in ("credit_limit", "max_discount_pct", "lead_time_days"):
         values = pd.to_numeric(c[col], errors="coerce").to_numpy(dtype=float)
         out[col] = np.where(known, values[cust], np.nan)
     out["customer_active"] = known & c["active"].to_numpy(dtype=bool)[cust]
     out["weekday_mask"] = np.where(known, c["weekday_mask"].to_numpy(dtype=np.int64)[cust], 0)
-    rush = out["priority"].str.lower().isin(RUSH_PRIORITIES)
-    out["rush"] = rush | h["channel"].astype("str").str.lower().str.contains("rush|express")
+    rush = text["priority"].str.lower().isin(RUSH_PRIORITIES)
+    out["rush"] = (rush | text["channel"].str.lower().str.contains("rush|express")).to_numpy()
     return out
 
 
 def type_lines(lines: pd.DataFrame, heads: pd.DataFrame, ref: Reference) -> pd.DataFrame:
-    """Typed line fields, header fields they need, product, stock and price-list lookups."""
+    """Typed line fields (`<field>_given` = non-empty text), product, stock and price lookups."""
     pos = lines["order_pos"].to_numpy(dtype=np.int64)
-    sku = _text(lines["sku"])
-    currency = heads["currency"].to_numpy(dtype=object)[pos]
-    discount_text = _text(lines["discount_pct"])
+    sku = at.trimmed(lines["sku"])
+    typed: dict[str, object] = {"sku": sku.to_pandas(), "sku_given": at.present(sku)}
+    for col in LINE_NUMBERS:
+        text = at.trimmed(lines[col])
+        typed[f"{col}_text"] = lines[col]
+        typed[col], typed[f"{col}_given"] = at.numbers(text), at.present(text)
+    typed["discount_pct"] = np.where(typed["discount_pct_given"], typed["discount_pct"], 0.0)
+    product = at.lookup(sku, ref.products.index)
+    cur = heads["currency_code"].to_numpy(dtype=np.int64)[pos]
+    priced = (product >= 0) & (cur >= 0)
+    list_price = np.full(len(lines), np.nan)
+    list_price[priced] = ref.prices[product[priced], cur[priced]]
     out = lines.assign(
-        line_no_text=_text(lines["line_no"]),
-        sku=sku,
-        line_no=_number(_text(lines["line_no"])),
-        quantity_text=_text(lines["quantity"]),
-        quantity=_number(_text(lines["quantity"])),
-        unit_price=_number(_text(lines["unit_price"])),
-        discount_pct=_number(discount_text.replace("", "0")),
-        stated_amount=_number(_text(lines["line_amount"])),
-        currency=currency,
-        source=heads["source"].to_numpy(dtype=object)[pos],
-        order_id=heads["order_id"].to_numpy(dtype=object)[pos],
+        **typed,
+        product=product,
+        list_price=list_price,
+        product_active=(product >= 0) & ref.products["active"].to_numpy(dtype=bool)[product],
+        available=np.where(
+            product >= 0, ref.products["available"].to_numpy(dtype=float)[product], 0.0
+        ),
     )
-    product = ref.products.index.get_indexer(sku)
-    out["product_known"] = product >= 0
-    out["product_active"] = (product >= 0) & ref.products["active"].to_numpy(dtype=bool)[product]
-    available = ref.products["available"].to_numpy(dtype=float)
-    out["available"] = np.where(product >= 0, available[product], 0.0)
-    price = ref.prices.index.get_indexer(sku + "|" + pd.Series(currency, index=sku.index))
-    out["list_price"] = np.where(price >= 0, ref.prices.to_numpy(dtype=float)[price], np.nan)
     out["amount"] = out["quantity"] * out["unit_price"] * (1 - out["discount_pct"] / 100)
     return out
 
 
-def _missing_names(
-    frame: pd.DataFrame, columns: tuple[str, ...], where: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (within `where`) lacking any of `columns`, and the comma-joined names lacking."""
-    names = pd.Series("", index=frame.index, dtype=object)
-    for col in columns:
-        empty = (_text(frame[col]) == "").to_numpy() & where
-        names[empty] = names[empty] + col + ","
-    mask = (names != "").to_numpy()
-    return mask, names[mask].str.rstrip(",").to_numpy(dtype=object)
-
-
-def _type_errors(
-    pairs: list[tuple[str, np.ndarray]], index: pd.Index
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows where any (name, bad-mask) pair is set, with the names of the bad fields."""
-    names = pd.Series("", index=index, dtype=object)
-    for name, bad in pairs:
-        names[bad] = names[bad] + name + ","
-    mask = (names != "").to_numpy()
-    return mask, names[mask].str.rstrip(",").to_numpy(dtype=object)
-
-
 def line_violations(lines: pd.DataFrame, heads: pd.DataFrame, tol: float) -> list[Violation]:
     """Every line rule (OS-L01..OS-L08) over the typed lines."""
-
     real = ~lines["placeholder"].to_numpy(dtype=bool)
     return [
         _required_line(lines, real),
@@ -154,34 +137,30 @@ def line_violations(lines: pd.DataFrame, heads: pd.DataFrame, tol: float) -> lis
         _price(lines, heads, real, tol),
         _discount(lines, heads, real),
         _stated_amount(lines, real, tol),
-        _duplicates(lines, real),
+        _duplicates(lines, heads, real),
     ]
 
 
 def _required_line(lines: pd.DataFrame, real: np.ndarray) -> Violation:
-    mask, names = _missing_names(lines, ("line_no", "sku", "quantity", "unit_price"), real)
-    return Violation("OS-L01", mask, "", "required line field(s) missing: " + names, names)
+    flags = [
+        (c, real & ~lines[f"{c}_given"].to_numpy(dtype=bool))
+        for c in ("line_no", "sku", "quantity", "unit_price")
+    ]
+    mask, names = _names(flags, len(lines))
+    return Violation("OS-L01", mask, "", _join("required line field(s) missing: ", names), names)
 
 
 def _line_types(lines: pd.DataFrame, real: np.ndarray) -> Violation:
-    def bad(col: str, typed: str) -> np.ndarray:
-        return real & (_text(lines[col]) != "").to_numpy() & np.isnan(lines[typed].to_numpy())
+    def bad(col: str) -> np.ndarray:
+        return real & lines[f"{col}_given"].to_numpy(dtype=bool) & np.isnan(lines[col].to_numpy())
 
     line_no = lines["line_no"].to_numpy()
-    bad_line_no = bad("line_no", "line_no") | (real & ((line_no < 1) | (line_no % 1 != 0)))
-    mask, names = _type_errors(
-        [
-            ("line_no", bad_line_no),
-            ("quantity", bad("quantity", "quantity")),
-            ("unit_price", bad("unit_price", "unit_price")),
-            ("discount_pct", bad("discount_pct", "discount_pct")),
-            ("line_amount", bad("line_amount", "stated_amount")),
-        ],
-        lines.index,
-    )
-    return Violation(
-        "OS-L02", mask, "", "not a number (line_no: a whole number >= 1): " + names, names
-    )
+    whole = ~np.isnan(line_no) & ((line_no < 1) | (line_no % 1 != 0))
+    flags = [("line_no", bad("line_no") | (real & whole))]
+    flags += [(c, bad(c)) for c in LINE_NUMBERS[1:]]
+    mask, names = _names(flags, len(lines))
+    message = _join("not a number (line_no: a whole number >= 1): ", names)
+    return Violation("OS-L02", mask, "", message, names)
 
 
 def _quantity(lines: pd.DataFrame, real: np.ndarray) -> Violation:
@@ -190,41 +169,41 @@ def _quantity(lines: pd.DataFrame, real: np.ndarray) -> Violation:
     return Violation(
         "OS-L03",
         mask,
-        lines.loc[mask, "quantity_text"].to_numpy(dtype=object),
+        at.objects(lines["quantity_text"], np.flatnonzero(mask)),
         "quantity must be a whole number greater than 0",
     )
 
 
 def _sku(lines: pd.DataFrame, real: np.ndarray) -> Violation:
-    present = (lines["sku"] != "").to_numpy()
-    mask = real & present & ~lines["product_active"].to_numpy(dtype=bool)
-    known = lines["product_known"].to_numpy(dtype=bool)[mask]
+    mask = real & lines["sku_given"].to_numpy(dtype=bool) & ~lines["product_active"].to_numpy()
+    known = lines["product"].to_numpy()[mask] >= 0
     msg = np.where(known, "SKU is inactive (discontinued)", "SKU is not in the products table")
-    return Violation("OS-L04", mask, lines.loc[mask, "sku"].to_numpy(dtype=object), msg)
+    return Violation("OS-L04", mask, at.objects(lines["sku"], np.flatnonzero(mask)), msg)
 
 
 def _price(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray, tol: float) -> Violation:
     """Checked for known SKUs of orders with a valid currency (else OS-L04 / OS-H03 report)."""
-    valid_currency = currency_ok(heads)[lines["order_pos"].to_numpy(dtype=np.int64)]
+    pos = lines["order_pos"].to_numpy(dtype=np.int64)
+    valid_currency = currency_ok(heads)[pos]
     price, listed = lines["unit_price"].to_numpy(), lines["list_price"].to_numpy()
-    checked = real & lines["product_known"].to_numpy(dtype=bool) & valid_currency
+    checked = real & (lines["product"].to_numpy() >= 0) & valid_currency
     no_price = checked & ~np.isnan(price) & np.isnan(listed)
     off = checked & (np.abs(price - listed) > tol + 1e-9)
     mask = no_price | off
-    sub = lines[mask]
-    currency = sub["currency"].to_numpy(dtype=object)
+    rows = np.flatnonzero(mask)
+    currency = heads["currency"].to_numpy(dtype=object)[pos[rows]]
     msg = np.where(
-        no_price[mask],
-        _join("no price list entry for ", sub["sku"].to_numpy(dtype=object), " in ", currency),
+        no_price[rows],
+        _join("no price list entry for ", at.objects(lines["sku"], rows), " in ", currency),
         _join(
             "differs from the price list ",
-            _fmt(sub["list_price"].to_numpy()),
+            _fmt(listed[rows]),
             " ",
             currency,
             f" by more than {tol:g}",
         ),
     )
-    return Violation("OS-L05", mask, _fmt(sub["unit_price"].to_numpy()), msg)
+    return Violation("OS-L05", mask, _fmt(price[rows]), msg)
 
 
 def _discount(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray) -> Violation:
@@ -232,36 +211,40 @@ def _discount(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray) -> Vio
     pos = lines["order_pos"].to_numpy(dtype=np.int64)
     cap = np.nan_to_num(heads["max_discount_pct"].to_numpy()[pos], nan=100.0)
     d = lines["discount_pct"].to_numpy()
-    mask = real & ~np.isnan(d) & ((d < 0) | (d > cap))
+    mask = real & ((d < 0) | (d > cap))
     return Violation(
         "OS-L06",
         mask,
-        _fmt(lines.loc[mask, "discount_pct"].to_numpy(), "{:g}"),
+        _fmt(d[mask], "{:g}"),
         _join("discount must be from 0 to the customer's maximum ", _fmt(cap[mask], "{:g}")),
     )
 
 
 def _stated_amount(lines: pd.DataFrame, real: np.ndarray, tol: float) -> Violation:
-    stated, amount = lines["stated_amount"].to_numpy(), lines["amount"].to_numpy()
+    stated, amount = lines["line_amount"].to_numpy(), lines["amount"].to_numpy()
     mask = real & ~np.isnan(stated) & ~np.isnan(amount) & (np.abs(stated - amount) > tol + 1e-9)
     return Violation(
         "OS-L07",
         mask,
         _fmt(stated[mask]),
-        "quantity x unit_price x (1 - discount_pct/100) = " + _fmt(amount[mask]),
+        _join("quantity x unit_price x (1 - discount_pct/100) = ", _fmt(amount[mask])),
     )
 
 
-def _duplicates(lines: pd.DataFrame, real: np.ndarray) -> Violation:
+def _duplicates(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray) -> Violation:
     """Earlier copies of a source + order_id + line_no in the batch; the last one is staged."""
-    keyed = real & ~np.isnan(lines["line_no"].to_numpy()) & (lines["order_id"] != "").to_numpy()
-    key = lines[["source", "order_id", "line_no"]][keyed]
+    order_key = at.codes(heads["source"] + "\x1f" + heads["order_id"])
+    has_id = (heads["order_id"] != "").to_numpy()
+    pos = lines["order_pos"].to_numpy(dtype=np.int64)
+    line_no = lines["line_no"].to_numpy()
+    keyed = real & ~np.isnan(line_no) & has_id[pos]
+    key = pd.DataFrame({"order": order_key[pos][keyed], "line": line_no[keyed]})
     dup = np.zeros(len(lines), dtype=bool)
     dup[np.flatnonzero(keyed)] = key.duplicated(keep="last").to_numpy()
     return Violation(
         "OS-L08",
         dup,
-        lines.loc[dup, "line_no_text"].to_numpy(dtype=object),
+        at.objects(lines["line_no_text"], np.flatnonzero(dup)),
         "a later line with the same source, order_id and line_no replaces this one",
     )
 

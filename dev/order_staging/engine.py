@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import arrowtext as at
 from . import checks, header_checks
 from .batch import Batch
 from .checks import Violation
@@ -126,52 +127,54 @@ def build_errors(
 ) -> pd.DataFrame:
     """One row per (line, violated rule); header violations repeat on every line of the order."""
     pos = _pos(lines)
-    ident = {
-        "file_checksum": heads["file_checksum"].to_numpy(dtype=object)[pos],
-        "order_seq": lines["order_seq"].to_numpy(dtype=np.int64),
-        "row_no": lines["row_no"].to_numpy(dtype=np.int64),
-        "file_name": heads["file_name"].to_numpy(dtype=object)[pos],
-        "source": lines["source"].to_numpy(dtype=object),
-        "order_id": lines["order_id"].to_numpy(dtype=object),
-        "line_no": lines["line_no_text"].to_numpy(dtype=object),
-    }
-    parts = [
-        _rows(ident, np.flatnonzero(v.mask), v, np.arange(int(v.mask.sum())))
-        for v in line_v
-        if v.mask.any()
-    ]
+    parts = [(np.flatnonzero(v.mask), v, np.arange(int(v.mask.sum()))) for v in line_v]
     for v in header_v:
-        if not v.mask.any():
-            continue
         slot = np.full(len(heads), -1)
         slot[np.flatnonzero(v.mask)] = np.arange(int(v.mask.sum()))
         rows = np.flatnonzero(v.mask[pos])
-        parts.append(_rows(ident, rows, v, slot[pos[rows]]))
+        parts.append((rows, v, slot[pos[rows]]))
+    parts = [p for p in parts if len(p[0])]
     if not parts:
         empty = {c: pd.Series(dtype=object) for c in ERROR_COLUMNS}
         return pd.DataFrame(empty).astype({"order_seq": "int64", "row_no": "int64"})
-    return pd.concat(parts, ignore_index=True)
-
-
-def _rows(
-    ident: dict[str, np.ndarray], rows: np.ndarray, v: Violation, slots: np.ndarray
-) -> pd.DataFrame:
-    rule = RULES[v.rule_id]
-    frame = {name: values[rows] for name, values in ident.items()}
-    frame |= {
-        "rule_id": rule.rule_id,
-        "level": rule.level,
-        "action": rule.action,
-        "field": _take(v.field, slots, rule.field),
-        "value": _take(v.value, slots, ""),
-        "message": _take(v.message, slots, rule.text),
+    rows = np.concatenate([p[0] for p in parts])
+    at_pos = pos[rows]
+    frame = {
+        "file_checksum": heads["file_checksum"].to_numpy(dtype=object)[at_pos],
+        "order_seq": lines["order_seq"].to_numpy(dtype=np.int64)[rows],
+        "row_no": lines["row_no"].to_numpy(dtype=np.int64)[rows],
+        "rule_id": np.concatenate([np.repeat(v.rule_id, len(r)) for r, v, _ in parts]),
+        "file_name": heads["file_name"].to_numpy(dtype=object)[at_pos],
+        "source": heads["source"].to_numpy(dtype=object)[at_pos],
+        "order_id": heads["order_id"].to_numpy(dtype=object)[at_pos],
+        "line_no": at.objects(lines["line_no_text"], rows),
     }
-    return pd.DataFrame(frame).loc[:, list(ERROR_COLUMNS)]
+    for name in ("level", "action"):
+        frame[name] = np.concatenate(
+            [np.repeat(getattr(RULES[v.rule_id], name), len(r)) for r, v, _ in parts]
+        )
+    for name, default in (("field", None), ("value", ""), ("message", None)):
+        frame[name] = np.concatenate(
+            [_take(getattr(v, name), slots, _default(v, name, default)) for _, v, slots in parts]
+        )
+    return pd.DataFrame(
+        {c: pd.Series(frame[c], dtype=_DTYPES.get(c, object)) for c in ERROR_COLUMNS}
+    )
 
 
-def _take(values: object, slots: np.ndarray, default: str) -> object:
-    if values is None:
+_DTYPES = {"order_seq": "int64", "row_no": "int64"}
+
+
+def _default(v: Violation, name: str, default: str | None) -> str:
+    if default is not None:
         return default
+    rule = RULES[v.rule_id]
+    return rule.field if name == "field" else rule.text
+
+
+def _take(values: object, slots: np.ndarray, default: str) -> np.ndarray:
+    if values is None:
+        values = default
     if isinstance(values, str):
-        return values
+        return np.full(len(slots), values, dtype=object)
     return np.asarray(values, dtype=object)[slots]

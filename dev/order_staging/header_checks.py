@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .checks import Violation, _fmt, _join, _missing_names, _text, _type_errors, currency_ok
+from .checks import Violation, _fmt, _join, _names, currency_ok
 
 REQUIRED_HEADER = (
     "order_id",
@@ -38,32 +38,28 @@ def header_violations(
 
 
 def _required(heads: pd.DataFrame) -> Violation:
-    mask, names = _missing_names(heads, REQUIRED_HEADER[:-1], np.ones(len(heads), dtype=bool))
     # X12 carries no total unless AMT*TT is sent: it is derived from the lines there.
-    no_total = ((heads["order_total"] == "") & (heads["fmt"] != "x12")).to_numpy()
-    names_all = pd.Series("", index=heads.index, dtype=object)
-    names_all[mask] = names
-    names_all[no_total] = names_all[no_total] + ",order_total"
-    mask = (names_all != "").to_numpy()
-    names = names_all[mask].str.strip(",").to_numpy(dtype=object)
-    return Violation("OS-H01", mask, "", "required header field(s) missing: " + names, names)
+    optional_total = (heads["fmt"] == "x12").to_numpy()
+    flags = [(c, (heads[c] == "").to_numpy()) for c in REQUIRED_HEADER]
+    flags[-1] = ("order_total", flags[-1][1] & ~optional_total)
+    mask, names = _names(flags, len(heads))
+    return Violation("OS-H01", mask, "", _join("required header field(s) missing: ", names), names)
 
 
 def _header_types(heads: pd.DataFrame) -> Violation:
     def bad(col: str, typed: str) -> np.ndarray:
         return (heads[col] != "").to_numpy() & heads[typed].isna().to_numpy()
 
-    mask, names = _type_errors(
+    mask, names = _names(
         [
             ("order_date", bad("order_date", "date")),
             ("requested_delivery_date", bad("requested_delivery_date", "delivery")),
             ("order_total", bad("order_total", "total")),
         ],
-        heads.index,
+        len(heads),
     )
-    return Violation(
-        "OS-H02", mask, "", "not a valid value (dates YYYY-MM-DD, total a number): " + names, names
-    )
+    message = _join("not a valid value (dates YYYY-MM-DD, total a number): ", names)
+    return Violation("OS-H02", mask, "", message, names)
 
 
 def _currency(heads: pd.DataFrame) -> Violation:
@@ -97,13 +93,13 @@ def _customer_active(heads: pd.DataFrame) -> Violation:
 
 
 def _conflicts(heads: pd.DataFrame) -> Violation:
-    conflicts = _text(heads["header_conflicts"])
+    conflicts = heads["header_conflicts"].astype("str").fillna("")
     mask = (conflicts != "").to_numpy()
     return Violation(
         "OS-H06",
         mask,
         conflicts[mask].to_numpy(dtype=object),
-        "rows of this order disagree on: " + conflicts[mask].to_numpy(dtype=object),
+        _join("rows of this order disagree on: ", conflicts[mask].to_numpy(dtype=object)),
         conflicts[mask].to_numpy(dtype=object),
     )
 
@@ -248,7 +244,7 @@ def _open_value(
 def backorder_violation(lines: pd.DataFrame, staged: np.ndarray) -> Violation:
     """OS-F01: staged lines whose cumulative quantity per SKU (batch order) exceeds stock."""
     qty = np.where(staged, np.nan_to_num(lines["quantity"].to_numpy()), 0.0)
-    running = pd.Series(qty).groupby(lines["sku"].to_numpy()).cumsum().to_numpy()
+    running = pd.Series(qty).groupby(lines["product"].to_numpy()).cumsum().to_numpy()
     available = lines["available"].to_numpy()
     mask = staged & (running > available)
     return Violation(

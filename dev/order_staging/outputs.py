@@ -1,4 +1,8 @@
-"""Frames for the four output tables, built from a batch and its rule outcome."""
+"""Frames for the four output tables, built from a batch and its rule outcome.
+
+Text columns are handed to the database as object arrays of Python strings: that is what the
+drivers bind, and it spares pandas a conversion to Arrow strings and back.
+"""
 
 from __future__ import annotations
 
@@ -7,43 +11,49 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from . import arrowtext as at
 from .batch import Batch
 from .engine import Outcome
 from .store import ERRORS, LOG, OPEN_STATUS, RAW, VALIDATED
 
 
+def _text(values: np.ndarray) -> pd.Series:
+    return pd.Series(values, dtype=object)
+
+
 def validated_frame(outcome: Outcome, batch_id: str) -> pd.DataFrame:
     """Staged lines in VALIDATED's columns; status 'staged' (open, not yet shipped)."""
-    lines = outcome.lines[outcome.lines["staged"].to_numpy(dtype=bool)]
-    heads = outcome.headers
-    pos = lines["order_pos"].to_numpy(dtype=np.int64)
+    lines, heads = outcome.lines, outcome.headers
+    rows = np.flatnonzero(lines["staged"].to_numpy(dtype=bool))
+    pos = lines["order_pos"].to_numpy(dtype=np.int64)[rows]
 
-    def head(col: str) -> np.ndarray:
-        return heads[col].to_numpy()[pos]
+    def head(col: str) -> pd.Series:
+        return _text(heads[col].to_numpy(dtype=object)[pos])
+
+    def line(col: str) -> np.ndarray:
+        return lines[col].to_numpy()[rows]
 
     frame = pd.DataFrame(
         {
-            "source": lines["source"].to_numpy(dtype=object),
-            "order_id": lines["order_id"].to_numpy(dtype=object),
-            "line_no": lines["line_no"].to_numpy().astype(np.int64),
+            "source": head("source"),
+            "order_id": head("order_id"),
+            "line_no": line("line_no").astype(np.int64),
             "customer_id": head("customer_id"),
-            "sku": lines["sku"].to_numpy(dtype=object),
-            "quantity": lines["quantity"].to_numpy().astype(np.int64),
-            "unit_price": lines["unit_price"].to_numpy(),
-            "discount_pct": lines["discount_pct"],
-            "line_amount": lines["amount"].to_numpy().round(4),
-            "currency": lines["currency"].to_numpy(dtype=object),
-            "order_date": head("date"),
-            "requested_delivery_date": head("delivery"),
-            "channel": head("channel"),
-            "rush": head("rush").astype(bool),
-            "backorder": lines["backorder"].to_numpy(dtype=bool),
+            "sku": _text(at.objects(lines["sku"], rows)),
+            "quantity": line("quantity").astype(np.int64),
+            "unit_price": line("unit_price"),
+            "discount_pct": line("discount_pct"),
+            "line_amount": line("amount").round(4),
+            "currency": head("currency"),
+            "order_date": heads["date"].to_numpy()[pos],
+            "requested_delivery_date": heads["delivery"].to_numpy()[pos],
+            "rush": heads["rush"].to_numpy(dtype=bool)[pos],
+            "backorder": line("backorder").astype(bool),
             "status": OPEN_STATUS,
             "batch_id": batch_id,
-            "file_checksum": head("file_checksum"),
         }
     )
-    return frame.loc[:, list(VALIDATED.columns)].reset_index(drop=True)
+    return frame.loc[:, list(VALIDATED.columns)]
 
 
 def errors_frame(outcome: Outcome, batch_id: str) -> pd.DataFrame:
@@ -51,27 +61,44 @@ def errors_frame(outcome: Outcome, batch_id: str) -> pd.DataFrame:
 
 
 def raw_frame(batch: Batch, batch_id: str) -> pd.DataFrame:
-    raw = batch.raw.rename(columns={"fmt": "format"}).assign(batch_id=batch_id)
-    return raw.loc[:, list(RAW.columns)] if len(raw) else pd.DataFrame(columns=list(RAW.columns))
+    raw = batch.raw
+    if not len(raw):
+        return pd.DataFrame(columns=list(RAW.columns))
+    frame = {
+        "file_checksum": raw["file_checksum"],
+        "order_seq": raw["order_seq"],
+        "batch_id": batch_id,
+        "file_name": raw["file_name"],
+        "format": raw["fmt"],
+        "source": raw["source"],
+        "order_id": raw["order_id"],
+        "payload": raw["payload"],
+    }
+    return pd.DataFrame(
+        {
+            k: (v if isinstance(v, str) else _text(v.to_numpy(dtype=object)))
+            if k != "order_seq"
+            else v.to_numpy(dtype=np.int64)
+            for k, v in frame.items()
+        }
+    )
 
 
 def file_counts(outcome: Outcome, n_files: int) -> pd.DataFrame:
     """Per file_index: orders, lines_in, staged, rejected, flagged."""
     heads, lines = outcome.headers, outcome.lines
-    file_of_line = heads["file_index"].to_numpy(dtype=np.int64)[
-        lines["order_pos"].to_numpy(dtype=np.int64)
-    ]
+    file_index = heads["file_index"].to_numpy(dtype=np.int64)
+    file_of_line = file_index[lines["order_pos"].to_numpy(dtype=np.int64)]
 
-    def per_file(weights: np.ndarray | None, index: np.ndarray = file_of_line) -> np.ndarray:
+    def per_file(index: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(index, weights=weights, minlength=n_files).astype(np.int64)
 
-    staged = lines["staged"].to_numpy(dtype=float)
     counts = pd.DataFrame(
         {
-            "orders": per_file(None, heads["file_index"].to_numpy(dtype=np.int64)),
-            "lines_in": per_file(None),
-            "staged": per_file(staged),
-            "flagged": per_file(lines["backorder"].to_numpy(dtype=float)),
+            "orders": per_file(file_index),
+            "lines_in": per_file(file_of_line),
+            "staged": per_file(file_of_line, lines["staged"].to_numpy(dtype=float)),
+            "flagged": per_file(file_of_line, lines["backorder"].to_numpy(dtype=float)),
         }
     )
     counts["rejected"] = counts["lines_in"] - counts["staged"]

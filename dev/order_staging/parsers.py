@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from . import arrowtext as at
 from .canonical import (
     HEADER_COLUMNS,
     LINE_COLUMNS,
@@ -134,11 +136,12 @@ def parse_csv(text: str) -> ParsedFile:
         strings_can_be_null=False,
         include_columns=wanted,
     )
+    data = text.encode("utf-8")
     try:
-        table = pacsv.read_csv(io.BytesIO(text.encode("utf-8")), convert_options=options)
+        table = pacsv.read_csv(io.BytesIO(data), convert_options=options)
     except pa.ArrowInvalid as exc:
         raise MalformedFile(f"bad CSV: {exc}; fix the row and re-export") from None
-    return _csv_frames(table.to_pandas())
+    return _csv_frames(table.to_pandas(), _csv_lines(data))
 
 
 def _csv_header(text: str) -> list[str]:
@@ -155,20 +158,27 @@ def _csv_header(text: str) -> list[str]:
     return columns
 
 
-def _csv_frames(df: pd.DataFrame) -> ParsedFile:
+def _csv_lines(data: bytes) -> pa.Array:
+    """The non-empty text lines of the file (header first), as the reader counts rows."""
+    lines = pc.list_flatten(pc.split_pattern(pa.array([data], type=pa.large_binary()), b"\n"))
+    lines = pc.utf8_rtrim(pc.cast(lines, pa.large_string()), "\r")
+    return pc.filter(lines, pc.not_equal(lines, ""))
+
+
+def _csv_frames(df: pd.DataFrame, text_lines: pa.Array) -> ParsedFile:
     """Rows sharing channel + order_id form one order; its header comes from its first row."""
     if df.empty:
         return empty_parsed("csv")
     df = df.reset_index(drop=True)
-    source = df["channel"].str.strip().str.lower()
-    order_seq = pd.factorize(source + "\x1f" + df["order_id"].str.strip())[0]
+    channel, order_id = at.codes(df["channel"]), at.codes(df["order_id"])
+    order_seq = pd.factorize(channel * (int(order_id.max()) + 1) + order_id)[0]
     first = np.flatnonzero(~pd.Series(order_seq).duplicated().to_numpy())
     head = df.iloc[first].reset_index(drop=True)
     headers = text_frame(
         {
             **{c: head[c] for c in _CSV_HEADER_FIELDS if c in head},
-            "order_seq": pd.Series(np.arange(len(first))),
-            "source": source.iloc[first],
+            "order_seq": np.arange(len(first)),
+            "source": head["channel"].str.strip().str.lower(),
             "header_conflicts": _header_conflicts(df, order_seq, first),
         },
         HEADER_COLUMNS,
@@ -177,34 +187,47 @@ def _csv_frames(df: pd.DataFrame) -> ParsedFile:
     lines = text_frame(
         {
             **{c: df[c] for c in _CSV_LINE_FIELDS if c in df},
-            "order_seq": pd.Series(order_seq),
-            "row_no": pd.Series(df.index + 1),
+            "order_seq": order_seq,
+            "row_no": np.arange(1, len(df) + 1),
         },
         LINE_COLUMNS,
         len(df),
     )
-    rows = df.to_json(orient="records", lines=True).splitlines()
-    payload = join_groups(rows, order_seq, len(first), ",", "[", "]")
     raw = pd.DataFrame(
         {
             "order_seq": headers["order_seq"],
             "source": headers["source"],
             "order_id": headers["order_id"],
-            "payload": payload,
+            "payload": _csv_payload(df, text_lines, order_seq, len(first)),
         }
     )
     return ParsedFile("csv", headers, lines, raw)
 
 
+def _csv_payload(
+    df: pd.DataFrame, text_lines: pa.Array, order_seq: np.ndarray, n_orders: int
+) -> np.ndarray:
+    """The original CSV text of each order: the header line, then the order's rows."""
+    if len(text_lines) == len(df) + 1:
+        rows = text_lines.slice(1)
+        header = str(text_lines[0]) + "\n"
+        return join_groups(rows, order_seq, n_orders, "\n", header)
+    # a quoted field spans lines: fall back to the rows as JSON objects
+    records = pa.array(df.to_json(orient="records", lines=True).splitlines())
+    return join_groups(records, order_seq, n_orders, ",", "[", "]")
+
+
 def _header_conflicts(df: pd.DataFrame, order_seq: np.ndarray, first: np.ndarray) -> pd.Series:
     """Per order: the header fields whose value differs between its rows ("" when none)."""
-    names = pd.Series([""] * len(first), dtype=object)
+    flags = []
     for col in (c for c in _CSV_HEADER_FIELDS if c in df and c != "channel"):
-        values = df[col].to_numpy(dtype=object)
+        values = at.codes(df[col])
         differs = values != values[first][order_seq]
-        hit = np.bincount(order_seq[differs], minlength=len(first)) > 0
-        names[hit] = names[hit] + col + ","
-    return names.str.rstrip(",")
+        flags.append((col, np.bincount(order_seq[differs], minlength=len(first)) > 0))
+    names = np.full(len(first), "", dtype=object)
+    for col, hit in flags:
+        names = names + np.where(hit, col + ",", "")
+    return pd.Series(names, dtype=object).str.rstrip(",")
 
 
 def parse_json(text: str) -> ParsedFile:

@@ -21,7 +21,7 @@ from .batch import Batch, SourceFile, assemble
 from .canonical import MalformedFile
 from .engine import Outcome, Settings, evaluate
 from .parsers import parse_bytes
-from .reference import read_reference
+from .reference import empty_reference, read_reference
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,8 @@ def evaluate_batch(
 ) -> tuple[Batch, Outcome]:
     """Assemble the parsed files and run the rules against the database's reference data."""
     batch = assemble(files.parsed)
+    if not batch.rows_in:  # nothing new: no need to read reference data or open orders
+        return batch, evaluate(batch, empty_reference(), options.settings)
     reference = read_reference(db, options.reference_tables)
     return batch, evaluate(batch, reference, options.settings, store.open_orders(db))
 

@@ -75,7 +75,8 @@ class Reference:
 
     customers: pd.DataFrame  # index customer_id; + weekday_mask (bit 0 = Monday)
     products: pd.DataFrame  # index sku; + available (on_hand - reserved, 0 when unknown)
-    prices: pd.Series  # index "sku|currency" -> unit_price
+    currencies: list[str]  # columns of `prices`
+    prices: np.ndarray  # [product position, currency position] -> unit price (NaN: none)
 
 
 def table_names(configured: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -103,30 +104,47 @@ def read_reference(db: Database, names: Mapping[str, str] | None = None) -> Refe
 
 def build_reference(frames: Mapping[str, pd.DataFrame]) -> Reference:
     """Index raw reference frames for lookups (used by read_reference and by tests)."""
-    customers = frames["customers"].drop_duplicates("customer_id", keep="last")
-    customers = customers.set_index(customers["customer_id"].astype(str).str.strip())
+    customers = _keyed(frames["customers"], "customer_id")
     customers = customers.assign(
-        active=customers["active"].map(_truthy).astype(bool),
+        active=truthy(customers["active"]),
         weekday_mask=weekday_masks(customers["delivery_weekdays"]),
     )
-    products = frames["products"].drop_duplicates("sku", keep="last")
-    products = products.set_index(products["sku"].astype(str).str.strip())
-    stock = frames["inventory"].drop_duplicates("sku", keep="last").set_index("sku")
+    products = _keyed(frames["products"], "sku")
+    stock = _keyed(frames["inventory"], "sku").reindex(products.index)
     available = pd.to_numeric(stock["on_hand"], errors="coerce").fillna(0) - pd.to_numeric(
         stock["reserved"], errors="coerce"
     ).fillna(0)
-    products = products.assign(
-        active=products["active"].map(_truthy).astype(bool),
-        available=available.reindex(products.index).fillna(0),
+    products = products.assign(active=truthy(products["active"]), available=available)
+    prices = frames["price_list"].assign(
+        sku=lambda f: f["sku"].astype(str).str.strip(),
+        currency=lambda f: f["currency"].astype(str).str.strip().str.upper(),
+        unit_price=lambda f: pd.to_numeric(f["unit_price"], errors="coerce"),
     )
-    prices = frames["price_list"]
-    key = prices["sku"].astype(str).str.strip() + "|" + prices["currency"].astype(str).str.strip()
-    price = pd.Series(pd.to_numeric(prices["unit_price"], errors="coerce").to_numpy(), index=key)
-    return Reference(customers, products, price[~price.index.duplicated(keep="last")])
+    table = prices.pivot_table(
+        index="sku", columns="currency", values="unit_price", aggfunc="last"
+    ).reindex(products.index)
+    return Reference(
+        customers, products, [str(c) for c in table.columns], table.to_numpy(dtype=float)
+    )
 
 
-def _truthy(value: object) -> bool:
-    return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
+def empty_reference() -> Reference:
+    """Reference data with no rows (for a batch with nothing to check)."""
+    return build_reference(
+        {name: pd.DataFrame(columns=list(schema.columns)) for name, schema in SCHEMAS.items()}
+    )
+
+
+def _keyed(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows indexed by their stripped text key (the last row of a repeated key wins)."""
+    index = pd.Index(frame[key].astype(str).str.strip().to_numpy(dtype=object), name=key)
+    keyed = frame.set_axis(index)
+    return keyed[~keyed.index.duplicated(keep="last")]
+
+
+def truthy(values: pd.Series) -> pd.Series:
+    """true/1/yes/y/t (any case) -> True, anything else -> False."""
+    return values.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "y", "t"])
 
 
 def weekday_masks(values: pd.Series) -> pd.Series:
@@ -152,7 +170,7 @@ def _typed(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     for col, kind in schema.columns.items():
         values = frame[col].str.strip()
         if kind == "bool":
-            out[col] = values.map(_truthy).astype(bool)
+            out[col] = truthy(values).to_numpy()
         elif kind in ("int", "float"):
             number = pd.to_numeric(values, errors="raise")
             out[col] = number.astype("int64") if kind == "int" else number.astype(float)

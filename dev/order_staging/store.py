@@ -28,15 +28,14 @@ VALIDATED = TableSchema(
         "currency": "text",
         "order_date": "date",
         "requested_delivery_date": "date",
-        "channel": "text",
         "rush": "bool",
         "backorder": "bool",
         "status": "text",
         "batch_id": "text",
-        "file_checksum": "text",
     },
+    # no secondary index: the credit check reads all open rows once per run, and every index
+    # costs on each of the up to a million rows a run writes
     primary_key=("source", "order_id", "line_no"),
-    indexes=(("customer_id", "status"),),
 )
 RAW = TableSchema(
     "order_staging_raw",

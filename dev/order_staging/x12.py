@@ -6,6 +6,7 @@ envelope raises MalformedFile. Mapping per transaction set (one order each): BEG
 DTM*002 -> requested_delivery_date, N1*BY id (N104) -> customer_id, CUR*BY -> currency
 (default when absent), AMT*TT -> order_total (optional), PO1 -> one line: PO101 line_no,
 PO102 quantity, PO103 unit, PO104 unit_price, SKU from the first VP/BP qualifier pair.
+Segments and elements are split with Arrow; only the fields used become Python strings.
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .canonical import (
-    HEADER_COLUMNS,
-    LINE_COLUMNS,
-    MalformedFile,
-    ParsedFile,
-    join_groups,
-    text_frame,
-)
+from .canonical import HEADER_COLUMNS, LINE_COLUMNS, MalformedFile, ParsedFile, join_groups
+from .canonical import text_frame as _frame
 
 ENVELOPE = {"ISA": "I", "GS": "G", "ST": "S", "SE": "E", "GE": "g", "IEA": "i"}
 _NESTING = re.compile(r"(?:I(?:G(?:SE)+g)+i)+")
@@ -47,31 +44,57 @@ def separators(text: str) -> tuple[str, str, str]:
     return element, component, terminator
 
 
-def segments(text: str) -> tuple[pd.DataFrame, pd.Series, str]:
-    """Elements of every segment (column 0 = segment id), the segment texts, the terminator."""
-    text = text.strip()
-    element, _component, terminator = separators(text)
-    seg = pd.Series(text.split(terminator), dtype=object).str.strip()
-    seg = seg[seg != ""].reset_index(drop=True)
-    parts = seg.str.split(element, expand=True, regex=False).fillna("")
-    parts.columns = range(parts.shape[1])
-    for col in range(parts.shape[1], 12):  # PO1 reads up to element 11
-        parts[col] = ""
-    return parts, seg, terminator
+class Segments:
+    """The segments of an interchange, split into elements with Arrow."""
+
+    def __init__(self, text: str) -> None:
+        text = text.strip()
+        element, _component, self.terminator = separators(text)
+        whole = pa.array([text], type=pa.large_string())
+        segs = pc.utf8_trim_whitespace(pc.list_flatten(pc.split_pattern(whole, self.terminator)))
+        self.text = pc.filter(segs, pc.not_equal(segs, ""))
+        lists = pc.split_pattern(self.text, element)
+        self._flat = pc.list_flatten(lists)
+        offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
+        self._starts, self._lengths = offsets[:-1], np.diff(offsets)
+        self.ids = self.element(0)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def element(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Element k (0 = segment id) of the given segments, trimmed; "" where absent."""
+        rows = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        out = np.full(len(rows), "", dtype=object)
+        ok = self._lengths[rows] > k
+        if ok.any():
+            taken = pc.take(self._flat, pa.array(self._starts[rows][ok] + k))
+            out[ok] = pc.utf8_trim_whitespace(taken).to_numpy(zero_copy_only=False)
+        return out
+
+    def where(self, segment_id: str, qualifier: str | None = None) -> np.ndarray:
+        """Positions of the segments with this id (and element 1 equal to qualifier)."""
+        rows = np.flatnonzero(self.ids == segment_id)
+        if qualifier is not None:
+            rows = rows[self.element(1, rows) == qualifier]
+        return rows
 
 
 def parse_x12(text: str, default_currency: str = DEFAULT_CURRENCY) -> ParsedFile:
     """Parse an X12 850 interchange; every ST..SE transaction set is one order."""
-    parts, seg, terminator = segments(text)
-    ids = parts[0].to_numpy(dtype=object)
-    st_no = _check_envelope(parts, ids)
-    inside = _inside_sets(ids)
-    n = int((ids == "ST").sum())
+    seg = Segments(text)
+    st_no = _check_envelope(seg)
+    inside = _inside_sets(seg.ids)
+    n = int((seg.ids == "ST").sum())
     order_seq = st_no - 1
-    headers = _headers(parts, ids, order_seq, n, default_currency)
-    lines = _lines(parts, ids, order_seq)
+    headers = _headers(seg, order_seq, n, default_currency)
+    lines = _lines(seg, order_seq)
     payload = join_groups(
-        seg.to_numpy()[inside], order_seq[inside], n, terminator, suffix=terminator
+        pc.filter(seg.text, pa.array(inside)),
+        order_seq[inside],
+        n,
+        seg.terminator,
+        suffix=seg.terminator,
     )
     raw = pd.DataFrame(
         {
@@ -90,13 +113,20 @@ def _inside_sets(ids: np.ndarray) -> np.ndarray:
     return np.asarray(opened - closed_before == 1)
 
 
-def _check_envelope(parts: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+def _check_envelope(seg: Segments) -> np.ndarray:
     """Nesting, counts and control numbers; returns the transaction number of each segment."""
-    codes = pd.Series(ids).map(ENVELOPE).dropna()
-    if not _NESTING.fullmatch("".join(codes)):
+    ids = seg.ids
+    envelope = ids[np.isin(ids, list(ENVELOPE))]
+    sequence = (
+        "".join(np.vectorize(ENVELOPE.get, otypes=[object])(envelope).tolist())
+        if len(envelope)
+        else ""
+    )
+    if not _NESTING.fullmatch(sequence):
+        shown = "-".join(envelope[:12].tolist()) + ("-..." if len(envelope) > 12 else "")
         raise MalformedFile(
             "broken EDI envelope: ISA/GS/ST/SE/GE/IEA segments are missing or "
-            f"out of order (sequence {_abbrev(codes)})"
+            f"out of order (sequence {shown or 'empty'})"
         )
     stray = ~_inside_sets(ids) & ~np.isin(ids, list(ENVELOPE))
     if stray.any():
@@ -104,37 +134,27 @@ def _check_envelope(parts: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
             f"broken EDI envelope: segment {ids[stray][0]} (segment "
             f"{int(np.flatnonzero(stray)[0]) + 1}) is outside a transaction set"
         )
-    _check_pairs(parts, ids, "ST", "SE", 2, 2, "transaction set control number")
-    _check_pairs(parts, ids, "GS", "GE", 6, 2, "group control number")
-    _check_pairs(parts, ids, "ISA", "IEA", 13, 2, "interchange control number")
+    _check_pairs(seg, "ST", "SE", 2, 2, "transaction set control number")
+    _check_pairs(seg, "GS", "GE", 6, 2, "group control number")
+    _check_pairs(seg, "ISA", "IEA", 13, 2, "interchange control number")
     st_no = np.cumsum(ids == "ST")
-    _check_counts(parts, ids, st_no)
-    not_850 = parts.loc[ids == "ST", 1] != "850"
-    if not_850.any():
+    _check_counts(seg, st_no)
+    sets = seg.where("ST")
+    kinds = seg.element(1, sets)
+    if (kinds != "850").any():
+        first = int(np.flatnonzero(kinds != "850")[0])
         raise MalformedFile(
-            f"not a purchase order: transaction set {not_850.index[0]} is a "
-            f"{parts.loc[not_850.index[0], 1]!r}, only 850 is staged"
+            f"not a purchase order: transaction set {first + 1} is a "
+            f"{kinds[first]!r}, only 850 is staged"
         )
     return st_no
 
 
-def _abbrev(codes: pd.Series) -> str:
-    names = {v: k for k, v in ENVELOPE.items()}
-    shown = [names[c] for c in codes.iloc[:12]]
-    return "-".join(shown) + ("-..." if len(codes) > 12 else "")
-
-
 def _check_pairs(
-    parts: pd.DataFrame,
-    ids: np.ndarray,
-    opening: str,
-    closing: str,
-    open_el: int,
-    close_el: int,
-    what: str,
+    seg: Segments, opening: str, closing: str, open_el: int, close_el: int, what: str
 ) -> None:
-    opened = parts.loc[ids == opening, open_el].str.strip().to_numpy()
-    closed = parts.loc[ids == closing, close_el].str.strip().to_numpy()
+    opened = seg.element(open_el, seg.where(opening))
+    closed = seg.element(close_el, seg.where(closing))
     bad = np.flatnonzero(opened != closed)
     if len(bad):
         i = bad[0]
@@ -144,85 +164,82 @@ def _check_pairs(
         )
 
 
-def _check_counts(parts: pd.DataFrame, ids: np.ndarray, st_no: np.ndarray) -> None:
+def _check_counts(seg: Segments, st_no: np.ndarray) -> None:
     """SE01 = segments in the set, GE01 = sets in the group, IEA01 = groups, CTT01 = PO1s."""
-    pos = np.arange(len(ids))
-    segs = pos[ids == "SE"] - pos[ids == "ST"] + 1
-    _expect(parts.loc[ids == "SE", 1], segs, "SE01 segment count")
+    ids = seg.ids
+    _expect(seg, "SE", seg.where("SE") - seg.where("ST") + 1, "SE01 segment count")
     gs_no = np.cumsum(ids == "GS")
-    _expect(parts.loc[ids == "GE", 1], np.bincount(gs_no[ids == "ST"])[1:], "GE01 set count")
+    _expect(seg, "GE", np.bincount(gs_no[ids == "ST"])[1:], "GE01 set count")
     isa_no = np.cumsum(ids == "ISA")
-    _expect(parts.loc[ids == "IEA", 1], np.bincount(isa_no[ids == "GS"])[1:], "IEA01 group count")
-    ctt = ids == "CTT"
+    _expect(seg, "IEA", np.bincount(isa_no[ids == "GS"])[1:], "IEA01 group count")
     po1 = np.bincount(st_no[ids == "PO1"], minlength=int(st_no.max()) + 1)
-    _expect(parts.loc[ctt, 1], po1[st_no[ctt]], "CTT01 line item count")
+    _expect(seg, "CTT", po1[st_no[ids == "CTT"]], "CTT01 line item count")
 
 
-def _expect(declared: pd.Series, actual: np.ndarray, what: str) -> None:
-    numbers = pd.to_numeric(declared.str.strip(), errors="coerce").to_numpy()
+def _expect(seg: Segments, segment_id: str, actual: np.ndarray, what: str) -> None:
+    rows = seg.where(segment_id)
+    declared = seg.element(1, rows)
+    numbers = pd.to_numeric(pd.Series(declared, dtype=object), errors="coerce").to_numpy()
     bad = np.flatnonzero(numbers != actual)
     if len(bad):
         i = bad[0]
         raise MalformedFile(
-            f"broken EDI envelope: {what} says {declared.iloc[i]!r} but the "
-            f"file has {actual[i]} (segment {declared.index[i] + 1})"
+            f"broken EDI envelope: {what} says {declared[i]!r} but the file has "
+            f"{actual[i]} (segment {rows[i] + 1})"
         )
 
 
-def _first(parts: pd.DataFrame, mask: np.ndarray, order_seq: np.ndarray, n: int) -> pd.DataFrame:
-    """The first matching segment of each transaction, reindexed 0..n-1 ("" when none)."""
-    found = parts[mask].set_axis(order_seq[mask])
-    found = found[~found.index.duplicated()]
-    return found.reindex(range(n), fill_value="")
+def _first(seg: Segments, rows: np.ndarray, k: int, order_seq: np.ndarray, n: int) -> np.ndarray:
+    """Element k of the first of `rows` in each transaction ("" when a set has none)."""
+    seqs = order_seq[rows]
+    _, first = np.unique(seqs, return_index=True)
+    out = np.full(n, "", dtype=object)
+    out[seqs[first]] = seg.element(k, rows[first])
+    return out
 
 
-def _x12_date(values: pd.Series) -> pd.Series:
+def _x12_date(values: np.ndarray) -> pd.Series:
     """CCYYMMDD -> YYYY-MM-DD; anything else is kept as sent (the type rule reports it)."""
-    ok = values.str.fullmatch(r"\d{8}")
-    iso = values.str.slice(0, 4) + "-" + values.str.slice(4, 6) + "-" + values.str.slice(6, 8)
-    return iso.where(ok, values)
+    text = pd.Series(values, dtype=object).astype("str")
+    ok = text.str.fullmatch(r"\d{8}")
+    iso = text.str.slice(0, 4) + "-" + text.str.slice(4, 6) + "-" + text.str.slice(6, 8)
+    return iso.where(ok, text)
 
 
-def _headers(
-    parts: pd.DataFrame, ids: np.ndarray, order_seq: np.ndarray, n: int, default_currency: str
-) -> pd.DataFrame:
-    beg = _first(parts, ids == "BEG", order_seq, n)
-    dtm = _first(parts, (ids == "DTM") & (parts[1] == "002").to_numpy(), order_seq, n)
-    by = _first(parts, (ids == "N1") & (parts[1] == "BY").to_numpy(), order_seq, n)
-    cur = _first(parts, (ids == "CUR") & (parts[1] == "BY").to_numpy(), order_seq, n)
-    amt = _first(parts, (ids == "AMT") & (parts[1] == "TT").to_numpy(), order_seq, n)
+def _headers(seg: Segments, order_seq: np.ndarray, n: int, default_currency: str) -> pd.DataFrame:
+    beg = seg.where("BEG")
+    currency = _first(seg, seg.where("CUR", "BY"), 2, order_seq, n)
     data = {
-        "order_seq": pd.Series(np.arange(n)),
+        "order_seq": np.arange(n),
         "source": "edi",
         "channel": "edi",
-        "order_id": beg[3].str.strip(),
-        "order_date": _x12_date(beg[5].str.strip()),
-        "customer_id": by[4].str.strip(),
-        "currency": cur[2].str.strip().replace("", default_currency),
-        "requested_delivery_date": _x12_date(dtm[2].str.strip()),
-        "order_total": amt[2],
-        "priority": beg[2].map({"RO": "rush"}).fillna(""),
+        "order_id": _first(seg, beg, 3, order_seq, n),
+        "order_date": _x12_date(_first(seg, beg, 5, order_seq, n)),
+        "customer_id": _first(seg, seg.where("N1", "BY"), 4, order_seq, n),
+        "currency": np.where(currency == "", default_currency, currency),
+        "requested_delivery_date": _x12_date(_first(seg, seg.where("DTM", "002"), 2, order_seq, n)),
+        "order_total": _first(seg, seg.where("AMT", "TT"), 2, order_seq, n),
+        "priority": np.where(_first(seg, beg, 2, order_seq, n) == "RO", "rush", ""),
         "header_conflicts": "",
     }
-    return text_frame(data, HEADER_COLUMNS, n)
+    return _frame(data, HEADER_COLUMNS, n)
 
 
-def _lines(parts: pd.DataFrame, ids: np.ndarray, order_seq: np.ndarray) -> pd.DataFrame:
-    mask = ids == "PO1"
-    po1 = parts[mask].reset_index(drop=True)
-    sku = pd.Series("", index=po1.index, dtype=object)
-    for qualifier_col in (10, 8, 6):  # last assignment wins: the first VP/BP pair
-        hit = po1[qualifier_col].isin(SKU_QUALIFIERS)
-        sku = sku.mask(hit, po1[qualifier_col + 1])
+def _lines(seg: Segments, order_seq: np.ndarray) -> pd.DataFrame:
+    rows = seg.where("PO1")
+    sku = np.full(len(rows), "", dtype=object)
+    for qualifier_el in (10, 8, 6):  # last assignment wins: the first VP/BP pair
+        hit = np.isin(seg.element(qualifier_el, rows), SKU_QUALIFIERS)
+        sku[hit] = seg.element(qualifier_el + 1, rows[hit])
     data = {
-        "order_seq": pd.Series(order_seq[mask]),
-        "row_no": pd.Series(np.arange(1, len(po1) + 1)),
-        "line_no": po1[1],
-        "quantity": po1[2],
-        "unit": po1[3],
-        "unit_price": po1[4],
-        "sku": sku.str.strip(),
+        "order_seq": order_seq[rows],
+        "row_no": np.arange(1, len(rows) + 1),
+        "line_no": seg.element(1, rows),
+        "quantity": seg.element(2, rows),
+        "unit": seg.element(3, rows),
+        "unit_price": seg.element(4, rows),
+        "sku": sku,
         "discount_pct": "0",
         "line_amount": "",
     }
-    return text_frame(data, LINE_COLUMNS, len(po1))
+    return _frame(data, LINE_COLUMNS, len(rows))
