@@ -285,6 +285,7 @@ def test_detect_rss_mode(tmp_path, monkeypatch):
     status = tmp_path / "status"
     status.write_text("Name:\tpython\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n")
     monkeypatch.setattr(pp, "_STATUS", status)
+    (tmp_path / "clear_refs").write_text("")
     monkeypatch.setattr(pp, "_CLEAR_REFS", tmp_path / "clear_refs")
     assert pp.detect_rss_mode() == "hwm"
     assert (tmp_path / "clear_refs").read_text() == "5"
@@ -684,3 +685,14 @@ def test_rows_per_second_is_finite_for_real_clock(tmp_path):
         sum(range(1000))
     assert result.rows_per_second is not None
     assert math.isfinite(result.rows_per_second)
+
+
+def test_proc_files_are_reopened_in_a_forked_child(tmp_path, monkeypatch):
+    status = tmp_path / "status"
+    status.write_text("VmRSS:\t 4096 kB\n")
+    monkeypatch.setattr(pp, "_STATUS", status)
+    parent_fd = pp._proc_fd(status, os.O_RDONLY)
+    assert pp._proc_fd(status, os.O_RDONLY) == parent_fd  # kept open
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as if forked: /proc/self is another file
+    assert pp._proc_fd(status, os.O_RDONLY) != parent_fd
+    assert pp._status_mb("VmRSS") == 4.0
