@@ -191,6 +191,32 @@ def report(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def reliability(session: nox.Session) -> None:
+    """Run the reliability suite (faults, fuzzing, idempotency, security); counts to a file."""
+    session.run(
+        _python(session),
+        "-m",
+        "pytest",
+        "dev/shared/reliability",
+        *session.posargs,
+        env=noxkit.stage_env(),
+    )
+
+
+@nox.session(default=False)
+def profile(session: nox.Session) -> None:
+    """Profile workflows at scale: py-spy flame graph (cProfile fallback) into debugging/logs/."""
+    args = _args(session)
+    for name in args.workflows:
+        session.run(
+            _python(session),
+            f"dev/{name}/debugging/profile_performance.py",
+            *args.extra,
+            env=noxkit.stage_env(),
+        )
+
+
+@nox.session(default=False)
 def new(session: nox.Session) -> None:
     """Scaffold a workflow: nox -s new -- <name> [--owner X --schedule CRON --timezone TZ]."""
     if not session.posargs:
@@ -203,7 +229,7 @@ def new(session: nox.Session) -> None:
 @nox.session(default=False)
 def ci(session: nox.Session) -> None:
     """Run everything CI runs: lint, typecheck, framework tests, all stages of all workflows."""
-    for name in ("lint", "typecheck", "framework"):
+    for name in ("lint", "typecheck", "framework", "reliability"):
         session.notify(name)
     session.notify("performance", ["framework"])
     if WORKFLOWS:
