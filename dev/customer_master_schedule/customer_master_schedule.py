@@ -26,7 +26,13 @@ import pandas as pd
 
 from shared.config import ROOT, ConfigError, load_config
 from shared.db_helper import Database, DatabaseError
-from shared.log_helper import RunSummary, configure_logging, get_logger, kestra_enabled
+from shared.log_helper import (
+    RunSummary,
+    configure_logging,
+    format_exception,
+    get_logger,
+    kestra_enabled,
+)
 
 from .history import schedule_changes
 from .inputs import ScheduleInputs
@@ -64,8 +70,9 @@ def run(
     try:
         cfg = load_config(HERE, env)
         settings = ScheduleSettings.from_config(cfg, run_date or dt.date.today())
-        db = Database(database_url or cfg.database_url())
-    except (ConfigError, DatabaseError, ScheduleInputError) as exc:
+        db = Database(database_url) if database_url else Database.from_config(cfg)
+    except (ConfigError, DatabaseError) as exc:
+        log.error("run not started: %s", exc)  # noqa: TRY400 (a setup error needs no traceback)
         return summary.finish("failed", error=str(exc))
     try:
         _run(db, settings, summary, seed)
@@ -134,20 +141,32 @@ def main(argv: list[str] | None = None) -> int:
         help="load testing/test_data_samples/*.csv into missing input tables",
     )
     parser.add_argument("--run-id", help="run id recorded in schedule_history (default: new)")
+    parser.add_argument(
+        "--summary-dir",
+        type=Path,
+        default=None,
+        help="where run_summary.json goes (default: reports/"
+        "customer_master_schedule/, the working directory under Kestra)",
+    )
     args = parser.parse_args(argv)
     try:
         configure_logging(load_config(HERE, args.env))
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    summary = run(
-        database_url=args.database_url,
-        env=args.env,
-        run_date=args.run_date,
-        seed=args.seed_samples,
-        run_id=args.run_id,
-    )
-    summary.emit(None if kestra_enabled() else ROOT / "reports" / WORKFLOW)
+    try:
+        summary = run(
+            database_url=args.database_url,
+            env=args.env,
+            run_date=args.run_date,
+            seed=args.seed_samples,
+            run_id=args.run_id,
+        )
+    except Exception as exc:  # a bug, not bad input: still report a failed run, then exit 1
+        log.exception("run crashed")
+        summary = RunSummary(WORKFLOW, args.run_id).finish("failed", error=format_exception(exc))
+    default_dir = None if kestra_enabled() else ROOT / "reports" / WORKFLOW
+    summary.emit(args.summary_dir or default_dir)
     sys.stdout.write(summary.render() + "\n")
     return 0 if summary.status == "success" else 1
 

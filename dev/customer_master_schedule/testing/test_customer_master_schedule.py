@@ -322,6 +322,138 @@ def test_schedule_changes_is_empty_on_the_first_run(cms):
     assert list(changes.columns) == list(cms.history.HISTORY_COLUMNS)
 
 
+# -- the main script on SQLite ---------------------------------------------------------------------
+def _run(cms, db, **kwargs):
+    return cms.main.run(database_url=db.url, run_date=RUN_DATE, **kwargs)
+
+
+@pytest.mark.requirement("REQ-CMS-010")
+@pytest.mark.requirement("REQ-CMS-014")
+def test_run_seeds_samples_and_writes_the_outputs(cms, rules, sqlite_database, workflow):
+    summary = _run(cms, sqlite_database, seed=True)
+    assert summary.status == "success", summary.error
+    assert summary.counts["lines"] == 25
+    assert summary.counts["tables_seeded"] == 5
+    assert summary.counts["late_lines"] == 14
+    assert summary.counts["unscheduled_no_delivery_day"] == 1
+    assert 0 < summary.metrics["utilisation_next_28_days_pct"] <= 100
+    stored = sqlite_database.read_table("customer_master_schedule")
+    expected = workflow.sample("expected_schedule.csv")
+    assert sorted(
+        zip(
+            stored["order_id"],
+            stored["line_no"].astype(str),
+            stored["ship_date"].dt.strftime("%Y-%m-%d").fillna(""),
+            strict=True,
+        )
+    ) == sorted(zip(expected["order_id"], expected["line_no"], expected["ship_date"], strict=True))
+    settings = cms.settings.load_settings(None, RUN_DATE)
+    rules.assert_ok(rules.module.context_from_database(sqlite_database, settings))
+
+
+@pytest.mark.requirement("REQ-CMS-011")
+def test_rerun_with_the_same_inputs_changes_nothing(cms, sqlite_database):
+    _run(cms, sqlite_database, seed=True)
+    tables = (
+        "customer_master_schedule",
+        "customer_master_schedule_utilisation",
+        "schedule_history",
+    )
+    before = {t: sqlite_database.table_checksum(t) for t in tables}
+    summary = _run(cms, sqlite_database, seed=True)
+    assert summary.counts["tables_seeded"] == 0  # existing inputs are never overwritten
+    assert summary.counts["ship_dates_moved"] == 0
+    assert {t: sqlite_database.table_checksum(t) for t in tables} == before
+
+
+@pytest.mark.requirement("REQ-CMS-010")
+def test_moved_ship_dates_are_recorded_with_the_run_id(cms, sqlite_database):
+    _run(cms, sqlite_database, seed=True)
+    sqlite_database.execute(
+        "UPDATE capacity SET units_per_day = 100 "
+        "WHERE production_line = 'ASSEMBLY-1' AND override_date IS NULL"
+    )
+    summary = _run(cms, sqlite_database, run_id="second-run")
+    history = sqlite_database.read_table("schedule_history")
+    assert summary.counts["ship_dates_moved"] == len(history) > 0
+    assert set(history["run_id"]) == {"second-run"}
+    moved = history.set_index(["order_id", "line_no"])
+    assert (
+        moved.loc[("SO-2026-0002", 1), "new_ship_date"]
+        > moved.loc[("SO-2026-0002", 1), "old_ship_date"]
+    )
+
+
+@pytest.mark.requirement("REQ-CMS-014")
+def test_run_without_inputs_fails_naming_the_table_and_the_fix(cms, sqlite_database):
+    summary = _run(cms, sqlite_database)
+    assert summary.status == "failed"
+    assert "'order_staging_validated' does not exist" in summary.error
+    assert "--seed-samples" in summary.error
+
+
+@pytest.mark.requirement("REQ-CMS-014")
+def test_main_prints_the_summary_and_exits_zero(
+    cms, sqlite_database, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("KESTRA_EMIT", "0")
+    code = cms.main.main(
+        [
+            "--database-url",
+            sqlite_database.url,
+            "--seed-samples",
+            "--run-date",
+            "2026-12-01",
+            "--run-id",
+            "cli-run",
+            "--summary-dir",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "customer_master_schedule (cli-run)" in out
+    assert "late_lines: 14" in out
+    assert "utilisation_pct" in out
+    assert (tmp_path / "run_summary.json").exists()
+
+
+@pytest.mark.requirement("REQ-CMS-014")
+def test_main_exits_one_when_the_run_fails(cms, sqlite_database, capsys, tmp_path):
+    argv = ["--database-url", sqlite_database.url, "--summary-dir", str(tmp_path)]
+    assert cms.main.main(argv) == 1
+    assert "does not exist" in capsys.readouterr().out
+
+
+def test_main_reports_a_crash_as_a_failed_run(cms, sqlite_database, capsys, monkeypatch, tmp_path):
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cms.main, "_run", crash)
+    argv = ["--database-url", sqlite_database.url, "--summary-dir", str(tmp_path)]
+    assert cms.main.main(argv) == 1
+    assert "RuntimeError: boom" in capsys.readouterr().out
+
+
+def test_main_rejects_a_bad_run_date(cms):
+    with pytest.raises(SystemExit) as exit_info:
+        cms.main.main(["--run-date", "01/12/2026"])
+    assert exit_info.value.code == 2
+
+
+def test_run_with_a_bad_database_url_fails_cleanly(cms):
+    summary = cms.main.run(database_url="oracle://scott@db/orcl", run_date=RUN_DATE)
+    assert summary.status == "failed"
+    assert "unsupported database URL" in summary.error
+
+
+def test_run_rejects_bad_configuration(cms, monkeypatch):
+    monkeypatch.setenv("CONFIG__schedule__horizon_days", "soon")
+    summary = cms.main.run(database_url="sqlite://", run_date=RUN_DATE)
+    assert summary.status == "failed"
+    assert "horizon_days" in summary.error
+
+
 # -- the checker catches broken schedules ---------------------------------------------------------
 def _broken(rules, inputs, result, settings, mutate):
     schedule = result.schedule.copy()

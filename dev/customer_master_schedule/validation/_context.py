@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,9 @@ from pathlib import Path
 import holidays
 import numpy as np
 import pandas as pd
+
+from dev.shared.validation_runs import validation_database, workflow_module
+from shared.db_helper import Database
 
 from ..inputs import (
     ScheduleInputs,
@@ -27,7 +31,8 @@ from ..inputs import (
     to_bool,
     to_date,
 )
-from ..settings import WEEKDAY_LABELS, ScheduleSettings
+from ..settings import WEEKDAY_LABELS, ScheduleSettings, load_settings
+from ..storage import read_inputs
 
 SAMPLE_RUN_DATE = dt.date(2026, 12, 1)
 DATE_COLUMNS = (
@@ -260,40 +265,44 @@ def typed_utilisation(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_context_from_args(argv: list[str] | None, doc: str) -> RuleContext:
-    """CLI: --database-url URL [--run-date D] reads a real run's tables; without a URL the
-    samples are scheduled into a temporary SQLite database first."""
-    from shared.db_helper import Database  # noqa: PLC0415
-
-    from ..customer_master_schedule import HERE, SAMPLES, run
-    from ..settings import load_settings as settings_for  # noqa: PLC0415
-    from ..storage import read_inputs  # noqa: PLC0415
-
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
-    parser.add_argument("--database-url")
-    parser.add_argument("--run-date", type=dt.date.fromisoformat, default=None)
-    parser.add_argument("--env", default=None)
-    args = parser.parse_args(argv)
-    if args.database_url:
-        settings = settings_for(args.env, args.run_date or dt.date.today())
-        return context_from_database(Database(args.database_url), settings, read_inputs)
-    folder = Path(tempfile.mkdtemp(prefix="cms_validate_"))
-    url = f"sqlite:///{folder / 'samples.sqlite'}"
-    summary = run(database_url=url, env=args.env, run_date=SAMPLE_RUN_DATE, seed=True)
-    if summary.status != "success":
-        raise SystemExit(
-            f"scheduling the samples ({SAMPLES.relative_to(HERE)}) failed: {summary.error}"
-        )
-    return context_from_database(
-        Database(url), settings_for(args.env, SAMPLE_RUN_DATE), read_inputs
+def context_from_database(db: Database, settings: ScheduleSettings) -> RuleContext:
+    """Inputs and outputs as a run left them in a database."""
+    tables = settings.tables
+    return RuleContext(
+        read_inputs(db, settings),
+        db.read_table(tables.schedule),
+        db.read_table(tables.utilisation),
+        settings,
     )
 
 
-def context_from_database(db: object, settings: ScheduleSettings, reader: object) -> RuleContext:
-    """Inputs and outputs as a run left them in a database."""
-    inputs = reader(db, settings)  # type: ignore[operator]
-    tables = settings.tables
-    schedule = db.read_table(tables.schedule)  # type: ignore[attr-defined]
-    utilisation = db.read_table(tables.utilisation)  # type: ignore[attr-defined]
-    db.dispose()  # type: ignore[attr-defined]
-    return RuleContext(inputs, schedule, utilisation, settings)
+def validation_arguments(argv: list[str] | None, doc: str) -> argparse.Namespace:
+    """--database-url URL --run-date D --env E: what every validation script accepts."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument(
+        "--database-url",
+        help="check this database (default: run the samples "
+        "into a temporary SQLite database first)",
+    )
+    parser.add_argument(
+        "--run-date",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="the run date the checked schedule was made with (default today)",
+    )
+    parser.add_argument("--env", default=None)
+    return parser.parse_args(argv)
+
+
+@contextmanager
+def checked_database(args: argparse.Namespace) -> Iterator[tuple[Database, ScheduleSettings]]:
+    """The database to check and the settings of its run: the given one, or a fresh SQLite
+    database holding a run over the samples (run date SAMPLE_RUN_DATE)."""
+    with validation_database(args.database_url) as (db, fresh):
+        run_date = SAMPLE_RUN_DATE if fresh else (args.run_date or dt.date.today())
+        if fresh:
+            module = workflow_module(Path(__file__).resolve().parent / "_context.py")
+            summary = module.run(database_url=db.url, env=args.env, run_date=run_date, seed=True)
+            if summary.status != "success":
+                raise SystemExit(f"scheduling the samples failed: {summary.error}")
+        yield db, load_settings(args.env, run_date)

@@ -4,8 +4,8 @@ Importable (tests call `check_business_rules` on the output of every run) and a 
 
     python dev/customer_master_schedule/validation/validate_business_rules.py
         schedules the samples into a temporary SQLite database and checks the result;
-    ... --database-url URL --run-date YYYY-MM-DD
-        checks the tables a real run left in that database.
+    ... --database-url URL --run-date YYYY-MM-DD [--env ENV]
+        checks the tables a real run (made with that run date) left in that database.
 
 The checks share no code with the scheduler beyond input parsing: calendar, priority order,
 capacity and delivery windows are derived here again, by other means (merges and day-by-day
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._context import RuleContext, load_context_from_args
+from ._context import RuleContext, checked_database, context_from_database, validation_arguments
 
 KNOWN_REASONS = {
     "invalid_quantity",
@@ -371,8 +371,9 @@ def assert_business_rules(ctx: RuleContext, rules: tuple[str, ...] = ()) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    ctx = load_context_from_args(argv, __doc__ or "")
-    results = check_business_rules(ctx)
+    args = validation_arguments(argv, __doc__ or "")
+    with checked_database(args) as (db, settings):
+        results = check_business_rules(context_from_database(db, settings))
     for result in results:
         print(result.line())
         if not result.ok:
