@@ -1,0 +1,1 @@
+"""Benchmarks of the framework: python -m dev.shared.benchmarks.bench_<name>."""
