@@ -137,8 +137,9 @@ def parse_csv(text: str) -> ParsedFile:
         include_columns=wanted,
     )
     data = text.encode("utf-8")
+    parse = pacsv.ParseOptions(newlines_in_values=True)  # RFC 4180: quoted fields may span lines
     try:
-        table = pacsv.read_csv(io.BytesIO(data), convert_options=options)
+        table = pacsv.read_csv(io.BytesIO(data), parse_options=parse, convert_options=options)
     except pa.ArrowInvalid as exc:
         raise MalformedFile(f"bad CSV: {exc}; fix the row and re-export") from None
     return _csv_frames(table.to_pandas(), _csv_lines(data))
