@@ -361,22 +361,45 @@ def _cells(
 ) -> Sequence[str]:
     """The JSON text of one column's cells for ``rows``, rendering each distinct value once."""
     if column.type in PER_ITEM_TYPES:
-        parts = _template(board, column, tree)
-        encoded = board.encoded("name" if column.type == "name" else "id")
-        return [encoded[r].join(parts) for r in row_list]
+        return _fill(
+            _template(board, column, tree),
+            board.encoded("name" if column.type == "name" else "id"),
+            row_list,
+        )
     cells = board.cells[column.id]
     texts = cells.fragments.get(tree)
     if texts is None:
         texts = cells.fragments.setdefault(tree, [None] * len(cells.pool))
-    codes = cells.codes[rows].tolist()
+    codes = _take(cells.codes, rows)
     if tree not in cells.complete:
-        for code in {c for c in codes if texts[c] is None}:
-            texts[code] = dumps(project(render_cell(column, cells.pool[code], board), tree))
-        if None not in texts:
+        # Small pools are rendered whole at once; big ones (per-item values) as rows need them.
+        small = len(texts) <= 2 * len(codes)
+        for code in range(len(texts)) if small else {c for c in codes if texts[c] is None}:
+            if texts[code] is None:
+                texts[code] = dumps(project(render_cell(column, cells.pool[code], board), tree))
+        if small or None not in texts:
             cells.complete.add(tree)
     if len(codes) < 2:
         return [cast(str, texts[c]) for c in codes]
     return cast("tuple[str, ...]", itemgetter(*codes)(texts))  # C-speed gather; all filled above
+
+
+def _take(codes: npt.NDArray[np.int32], rows: Rows) -> list[int]:
+    """``codes[rows]`` as a list; a contiguous run of rows (the unfiltered read) is sliced."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return codes[rows[0] : rows[-1] + 1].tolist()  # type: ignore[no-any-return]
+    return codes[rows].tolist()  # type: ignore[no-any-return]
+
+
+def _fill(parts: list[str], encoded: list[str], row_list: list[int]) -> list[str]:
+    """Per-row cells of a template: plain concatenation for the usual one or two slots."""
+    if len(parts) == 2:
+        head, tail = parts
+        return [head + encoded[r] + tail for r in row_list]
+    if len(parts) == 3:
+        head, middle, tail = parts
+        return [head + encoded[r] + middle + encoded[r] + tail for r in row_list]
+    return [encoded[r].join(parts) for r in row_list]
 
 
 def _template(board: Board, column: Column, tree: Tree) -> list[str]:
