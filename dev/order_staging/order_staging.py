@@ -114,8 +114,6 @@ def _record(summary: RunSummary, result: StagingResult) -> None:
         summary.metric(f"{stage}_seconds", seconds)
     total = result.seconds["total"]
     summary.metric("lines_per_second", result.outcome.rows_in / total if total else 0.0)
-    for name, reason in result.files.quarantined:
-        log.warning("quarantined %s: %s", name, reason)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
