@@ -1,6 +1,7 @@
 """Serve the Monday sandbox: prints its URL on one line, then serves until terminated.
 
 python -m dev.shared.monday_sandbox [--port 0] [--boards FILE] [--wide-items N]
+    [--wide-columns 150] [--token sandbox-token] [--complexity-budget 10000000]
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--wide-columns", type=int, default=150, help="columns of the wide board")
     parser.add_argument("--token", default="sandbox-token", help="the API token clients must send")
+    parser.add_argument(
+        "--complexity-budget", type=int, default=10_000_000, help="points per sliding minute"
+    )
     return parser
 
 
@@ -53,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
-    with MondaySandbox(boards, token=args.token, port=args.port) as sandbox:
+    with MondaySandbox(
+        boards, token=args.token, port=args.port, complexity_budget=args.complexity_budget
+    ) as sandbox:
         sys.stdout.write(sandbox.url + "\n")
         sys.stdout.flush()
         stop.wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLSyntaxError, parse
@@ -44,12 +44,11 @@ def _locations(node: Node | None) -> list[dict[str, int]]:
 
 @dataclass
 class Document:
-    """A parsed, validated document; ``memo`` caches per-node plans across requests."""
+    """A parsed, validated document (cached by query text, shared by requests: read-only)."""
 
     node: DocumentNode
     fragments: dict[str, FragmentDefinitionNode]
     field_names: frozenset[str]
-    memo: dict[Any, Any] = field(default_factory=dict)
 
     def operation(self, name: str | None) -> OperationDefinitionNode:
         """The operation to run (by name, or the only one)."""
