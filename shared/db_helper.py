@@ -461,7 +461,8 @@ def _to_bool(series: pd.Series[Any], where: str) -> list[Any]:
     return _objects(series.astype("boolean"))
 
 
-_FIRST, _LAST = np.datetime64("0001-01-01", "us"), np.datetime64("9999-12-31T23:59:59", "us")
+_FIRST = np.datetime64("0001-01-01T00:00:00.000000", "us")
+_LAST = np.datetime64("9999-12-31T23:59:59.999999", "us")
 
 
 def _to_datetimes(series: pd.Series[Any], where: str, unit: str) -> Any:
@@ -500,7 +501,7 @@ def _decimal_or_none(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         return value
     try:
-        return Decimal(repr(value) if isinstance(value, float) else str(value))
+        return Decimal(repr(float(value)) if isinstance(value, float) else str(value))
     except InvalidOperation:
         return None
 
@@ -678,13 +679,11 @@ class Database:
         self, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
     ) -> int:
         """Run one statement (many parameter sets: executemany) in a transaction; rows affected."""
-        bound: Any = (
-            dict(params)
-            if isinstance(params, Mapping)
-            else [dict(p) for p in params]
-            if params is not None
-            else {}
-        )
+        bound: Any = {}
+        if isinstance(params, Mapping):
+            bound = dict(params)
+        elif params is not None:
+            bound = [dict(p) for p in params]
 
         def work(conn: sa.Connection) -> int:
             return max(conn.execute(sa.text(sql), bound).rowcount, 0)
@@ -991,7 +990,13 @@ class Database:
         text -> str, int -> Int64, float -> float64, bool -> boolean, date/timestamp ->
         datetime64[us] (naive UTC), json -> Python objects, decimal -> Decimal.
         """
-        info = self._column_info(table)
+        return self._read(table, columns, order_by)[0]
+
+    def _read(
+        self, table: str, columns: Sequence[str] | None, order_by: Sequence[str] | None
+    ) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The typed frame and the portable types of its columns."""
+        info = self.columns(table)
         if not info:
             raise DatabaseError(f"table {table!r} does not exist")
         names = list(columns) if columns is not None else list(info)
@@ -1000,16 +1005,10 @@ class Database:
             raise DatabaseError(f"{table}: no column(s) {unknown}; it has {list(info)}")
         order = f" ORDER BY {', '.join(map(self.quote, order_by))}" if order_by else ""
         sql = f"SELECT {', '.join(map(self.quote, names))} FROM {self.quote(table)}{order}"
-
-        def work(conn: sa.Connection) -> list[Any]:
-            return _exec(conn, sql)
-
-        rows = self._run(work, what=f"read {table!r}", idempotent=True)
-        raw = pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
-        return pd.DataFrame(
-            {c: _typed_column(raw[c], info[c].portable, self.dialect) for c in names},
-            index=raw.index,
-        )
+        rows = self._run(lambda conn: _exec(conn, sql), what=f"read {table!r}", idempotent=True)
+        raw = pd.DataFrame(rows, columns=names, dtype=object)
+        typed = {c: _typed_column(raw[c], info[c], self.dialect) for c in names}
+        return pd.DataFrame(typed, index=raw.index), {c: info[c] for c in names}
 
     def table_checksum(self, table: str, order_by: Sequence[str] | None = None) -> str:
         """A hash of the table's content (column names, types and the multiset of rows).
@@ -1018,8 +1017,7 @@ class Database:
         backend. Row order never matters; ``order_by`` is accepted for the agreed interface
         and only checked to name existing columns.
         """
-        frame = self.read_table(table, order_by=order_by)
-        types = self.columns(table)
+        frame, types = self._read(table, None, order_by)
         names = sorted(frame.columns)
         canon = pd.DataFrame({c: _canonical(frame[c], types[c]) for c in names}, index=frame.index)
         rows = np.sort(pd.util.hash_pandas_object(canon, index=False).to_numpy())
@@ -1105,6 +1103,7 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: random-key B-trees stay cached
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

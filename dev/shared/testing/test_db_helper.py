@@ -218,7 +218,7 @@ def test_values_are_converted_by_the_table_column_types(database):
             "flag": [1, 0],
             "day": ["2024-01-02", pd.NaT],
             "ts": ["2024-01-02T03:04:05+01:00", "2024-01-02 00:00:00"],
-            "amount": [1.1, 7],
+            "amount": pd.Series([np.float64(1.1), 7], dtype=object),
             "label": pd.Series([12, None], dtype=object),
         }
     )
