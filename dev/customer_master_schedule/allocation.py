@@ -63,14 +63,17 @@ def allocate(capacity: np.ndarray, start_day: np.ndarray, quantity: np.ndarray) 
             if first[i] < 0:
                 first[i] = day
             left = remaining[day]
-            take = min(left, need)
-            remaining[day] = left - take
-            if take == left:
-                nxt[day] = day + 1
-            need -= take
             owner.append(i)
             days.append(day)
-            units.append(take)
+            if need < left:  # the line ends inside this day; the rest stays for later lines
+                remaining[day] = left - need
+                units.append(need)
+                need = 0
+            else:  # the line takes the whole day and maybe continues
+                remaining[day] = 0
+                nxt[day] = day + 1
+                units.append(left)
+                need -= left
             if need == 0:
                 last[i] = day
                 break

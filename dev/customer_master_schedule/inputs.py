@@ -14,6 +14,7 @@ import pandas as pd
 from .settings import BoardColumns, ScheduleInputError
 from .work_calendar import parse_weekdays
 
+LINE_KEYS = ("source", "order_id", "line_no")  # source: the sales channel, "" when absent
 ORDER_COLUMNS = (
     "order_id",
     "line_no",
@@ -64,7 +65,7 @@ def to_date(values: pd.Series, table: str, column: str) -> pd.Series:
     """Dates (datetime64, day precision) from dates, timestamps or ISO text; null stays NaT."""
     parsed = pd.to_datetime(values, errors="coerce", format="mixed") if len(values) else values
     parsed = pd.Series(parsed, index=values.index).astype("datetime64[s]")
-    bad = parsed.isna() & values.notna() & values.astype("string").str.strip().ne("")
+    bad = _unparsed(parsed, values)
     if bad.any():
         raise ScheduleInputError(
             f"table {table!r} column {column!r} row {int(bad.idxmax())}: "
@@ -76,7 +77,7 @@ def to_date(values: pd.Series, table: str, column: str) -> pd.Series:
 def to_number(values: pd.Series, table: str, column: str) -> pd.Series:
     """Numbers (float, NaN for null) from numbers or numeric text."""
     parsed = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = parsed.isna() & values.notna() & values.astype("string").str.strip().ne("")
+    bad = _unparsed(parsed, values)
     if bad.any():
         raise ScheduleInputError(
             f"table {table!r} column {column!r} row {int(bad.idxmax())}: "
@@ -85,22 +86,35 @@ def to_number(values: pd.Series, table: str, column: str) -> pd.Series:
     return parsed
 
 
+def _unparsed(parsed: pd.Series, values: pd.Series) -> pd.Series:
+    """Rows holding a non-blank value that did not parse (blank text counts as null)."""
+    suspect = parsed.isna() & values.notna()
+    if not suspect.any():
+        return suspect
+    return suspect & values.astype("str").str.strip().ne("")
+
+
 def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").str.strip().astype(object).where(values.notna(), None)
+    """Text without surrounding blanks; null stays missing (NaN)."""
+    return values.astype("str").str.strip()
 
 
 def normalise_orders(
     df: pd.DataFrame, table: str, open_statuses: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """Open order lines: order_id, line_no, customer_id, sku, quantity, order_date,
-    requested_delivery_date, rush. Filters on `status` when open_statuses is set."""
+    """Open order lines: source, order_id, line_no, customer_id, sku, quantity, order_date,
+    requested_delivery_date, rush. Filters on `status` when open_statuses is set. `source`
+    (the channel; order_staging keys its lines by source + order_id + line_no) and `rush`
+    are optional: "" and false when the table has no such column."""
     require_columns(df, table, ORDER_COLUMNS)
     if open_statuses:
         require_columns(df, table, ["status"])
         df = df[df["status"].astype("string").isin(list(open_statuses)).fillna(False)]
     rush = df["rush"] if "rush" in df.columns else pd.Series(False, index=df.index)
+    source = _text(df["source"]).fillna("") if "source" in df.columns else ""
     out = pd.DataFrame(
         {
+            "source": source,
             "order_id": _text(df["order_id"]),
             "line_no": to_number(df["line_no"], table, "line_no"),
             "customer_id": _text(df["customer_id"]),
@@ -120,7 +134,7 @@ def normalise_orders(
             "or line_no: every open line needs both (fix the staging)"
         )
     out["line_no"] = out["line_no"].astype("int64")
-    return _unique(out.reset_index(drop=True), table, ["order_id", "line_no"])
+    return _unique(out.reset_index(drop=True), table, list(LINE_KEYS))
 
 
 def normalise_customers(df: pd.DataFrame, table: str) -> pd.DataFrame:

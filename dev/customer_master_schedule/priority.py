@@ -13,13 +13,15 @@ PRIORITY_KEYS: tuple[tuple[str, bool], ...] = (
     ("order_date", True),
     ("order_id", True),
     ("line_no", True),
+    ("source", True),  # the same order id from two channels: still one deterministic order
 )
 
 
 def rank_lines(lines: pd.DataFrame) -> pd.Series:
     """1-based priority rank of each line (reads rush, tier, requested_delivery_date,
-    order_date, order_id, line_no). Missing tier or dates sort after present ones; order_id and
-    line_no are unique together, so equal business keys still get one deterministic order."""
+    order_date, order_id, line_no, source). Missing tier or dates sort after present ones;
+    source, order_id and line_no are unique together, so equal business keys still get one
+    deterministic order."""
     columns = [column for column, _ in PRIORITY_KEYS]
     ordered = lines[columns].sort_values(
         columns, ascending=[asc for _, asc in PRIORITY_KEYS], na_position="last", kind="stable"

@@ -13,6 +13,7 @@ SAMPLE_FILES = {
     "sample_database_data.csv": (
         "orders",
         {
+            "source": "text",
             "order_id": "text",
             "line_no": "int",
             "customer_id": "text",

@@ -39,6 +39,7 @@ REASONS = {
     "no_delivery_day": "no allowed delivery day after production ends (weekdays / blackouts)",
 }
 SCHEDULE_COLUMNS = (
+    "source",
     "order_id",
     "line_no",
     "customer_id",
@@ -217,10 +218,12 @@ def finish_lines(
 def allocation_frame(
     lines: pd.DataFrame, grid: CapacityGrid, calendar: WorkCalendar, slices: tuple[np.ndarray, ...]
 ) -> pd.DataFrame:
-    """order_id, line_no, production_line, production_date, units: one row per line and day."""
+    """source, order_id, line_no, production_line, production_date, units: one row per line
+    and day."""
     position, line_code, day, units = slices
     return pd.DataFrame(
         {
+            "source": lines["source"].to_numpy()[position],
             "order_id": lines["order_id"].to_numpy()[position],
             "line_no": lines["line_no"].to_numpy()[position],
             "production_line": grid.lines.to_numpy()[line_code].astype(str),

@@ -10,7 +10,7 @@ import pandas as pd
 from shared.db_helper import Database, TableSchema
 
 from .history import HISTORY_COLUMNS
-from .inputs import ScheduleInputs
+from .inputs import LINE_KEYS, ScheduleInputs
 from .samples import SAMPLE_FILES, read_sample
 from .scheduler import ScheduleResult
 from .settings import ScheduleInputError, ScheduleSettings
@@ -22,6 +22,7 @@ def schedule_schema(name: str) -> TableSchema:
     return TableSchema(
         name,
         {
+            "source": "text",
             "order_id": "text",
             "line_no": "int",
             "customer_id": "text",
@@ -39,7 +40,7 @@ def schedule_schema(name: str) -> TableSchema:
             "late": "bool",
             "reason": "text",
         },
-        primary_key=("order_id", "line_no"),
+        primary_key=LINE_KEYS,
         indexes=(("customer_id",), ("ship_date",)),
     )
 
@@ -61,6 +62,7 @@ def utilisation_schema(name: str) -> TableSchema:
 
 def history_schema(name: str) -> TableSchema:
     types = {
+        "source": "text",
         "order_id": "text",
         "line_no": "int",
         "run_id": "text",
@@ -71,7 +73,7 @@ def history_schema(name: str) -> TableSchema:
     return TableSchema(
         name,
         {column: types[column] for column in HISTORY_COLUMNS},
-        primary_key=("order_id", "line_no", "run_id"),
+        primary_key=(*LINE_KEYS, "run_id"),
     )
 
 
@@ -100,11 +102,14 @@ def read_inputs(db: Database, settings: ScheduleSettings) -> ScheduleInputs:
 
 
 def read_previous_schedule(db: Database, settings: ScheduleSettings) -> pd.DataFrame | None:
-    """order_id, line_no, ship_date of the schedule the last run wrote (None on the first run)."""
+    """source, order_id, line_no, ship_date of the schedule the last run wrote (None on the
+    first run)."""
     name = settings.tables.schedule
     if not db.table_exists(name):
         return None
-    return db.read_table(name, columns=["order_id", "line_no", "ship_date"])
+    # a schedule written before `source` was part of the key has no such column
+    wanted = [column for column in (*LINE_KEYS, "ship_date") if column in db.columns(name)]
+    return db.read_table(name, columns=wanted)
 
 
 def write_outputs(

@@ -17,7 +17,8 @@ RUN_DATE = dt.date(2026, 12, 1)  # a Tuesday; 2026-12-08 and 2026-12-25 are holi
 
 
 def order(order_id: str = "A", line_no: int = 1, **fields: Any) -> dict[str, Any]:
-    """One open line; defaults: customer C1, sku S1, 10 units, ordered and wanted on RUN_DATE."""
+    """One open (staged) line; defaults: customer C1, sku S1, 10 units, ordered and wanted on
+    RUN_DATE; no `source` column (the workflow then uses "")."""
     return {
         "order_id": order_id,
         "line_no": line_no,
@@ -27,6 +28,7 @@ def order(order_id: str = "A", line_no: int = 1, **fields: Any) -> dict[str, Any
         "order_date": "2026-12-01",
         "requested_delivery_date": "2026-12-01",
         "rush": False,
+        "status": "staged",
     } | fields
 
 
@@ -66,7 +68,9 @@ def scenario(
     """ScheduleInputs from rows; products maps sku -> production line."""
     products = {"S1": "L1"} if products is None else products
     return ScheduleInputs(
-        orders=pd.DataFrame(orders, columns=list(order())),
+        orders=pd.DataFrame(
+            orders, columns=list(dict.fromkeys([*order(), *(k for o in orders for k in o)]))
+        ),
         customers=pd.DataFrame(customers or [customer()], columns=list(customer())),
         products=pd.DataFrame({"sku": list(products), "production_line": list(products.values())}),
         capacity=pd.DataFrame(capacity or [cap()], columns=list(cap())),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -62,10 +63,11 @@ def rules(workflow: Any) -> SimpleNamespace:
 
 @pytest.fixture
 def schedule(cms: WorkflowModules, rules: SimpleNamespace) -> Callable[..., Any]:
-    """schedule(inputs, run_date=RUN_DATE, **settings) -> ScheduleResult, rules proven."""
+    """schedule(inputs, run_date=RUN_DATE, **settings) -> ScheduleResult, rules proven; the
+    settings are the workflow's configuration with the given fields replaced."""
 
     def build(inputs: Any, run_date: dt.date = RUN_DATE, **settings: Any) -> Any:
-        config = cms.settings.ScheduleSettings(run_date=run_date, **settings)
+        config = replace(cms.settings.load_settings(None, run_date), **settings)
         result = cms.scheduler.build_schedule(inputs, config)
         rules.assert_ok(rules.RuleContext(inputs, result.schedule, result.utilisation, config))
         return result

@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # run as a file: make the repo root importable
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -174,6 +175,22 @@ def test_equal_business_keys_are_ordered_by_order_id_then_line(schedule):
     assert row(result, "B")["production_start"] == day("2026-12-03")
 
 
+@pytest.mark.requirement("REQ-CMS-001")
+def test_one_order_id_from_two_sources_is_two_lines(schedule):
+    # order_staging keys lines by source + order_id + line_no: both lines are scheduled
+    inputs = scenario([order("A", source="edi", quantity=100), order("A", source="csv")])
+    result = schedule(inputs)
+    ranks = dict(zip(result.schedule["source"], result.schedule["priority_rank"], strict=True))
+    assert ranks == {"csv": 1, "edi": 2}  # equal business keys: source breaks the tie
+
+
+@pytest.mark.requirement("REQ-CMS-015")
+def test_the_same_line_twice_from_one_source_is_rejected(cms, schedule):
+    inputs = scenario([order("A", source="edi"), order("A", source="edi")])
+    with pytest.raises(cms.settings.ScheduleInputError, match="rows sharing a key"):
+        schedule(inputs)
+
+
 @pytest.mark.requirement("REQ-CMS-011")
 def test_input_row_order_does_not_change_the_schedule(schedule, samples):
     shuffled = type(samples)(
@@ -191,7 +208,7 @@ def test_input_row_order_does_not_change_the_schedule(schedule, samples):
 def test_empty_orders_give_an_empty_schedule_and_full_utilisation_grid(schedule):
     result = schedule(scenario([]), horizon_days=7)
     assert result.schedule.empty
-    assert list(result.schedule.columns)[:3] == ["order_id", "line_no", "customer_id"]
+    assert list(result.schedule.columns)[:3] == ["source", "order_id", "line_no"]
     assert result.utilisation["allocated_units"].sum() == 0
     assert len(result.utilisation) == 5  # 12-01..12-07 minus the weekend
 
@@ -253,11 +270,20 @@ def test_board_missing_a_mapped_column_is_rejected(cms, schedule):
         schedule(inputs)
 
 
-def test_open_statuses_need_a_status_column(cms, workflow, monkeypatch):
-    _apply(monkeypatch, workflow, "open_statuses")
-    settings = cms.settings.load_settings("testing", RUN_DATE)
+def test_open_statuses_need_a_status_column(cms):
+    settings = cms.settings.load_settings("testing", RUN_DATE)  # open_statuses: [staged]
+    inputs = scenario([order()])
+    inputs = replace(inputs, orders=inputs.orders.drop(columns="status"))
     with pytest.raises(cms.settings.ScheduleInputError, match=r"no column\(s\) \['status'\]"):
-        cms.scheduler.build_schedule(scenario([order()]), settings)
+        cms.scheduler.build_schedule(inputs, settings)
+
+
+@pytest.mark.requirement("REQ-CMS-001")
+def test_only_open_statuses_are_scheduled(workflow, monkeypatch, cms):
+    _apply(monkeypatch, workflow, "open_statuses")  # [validated] instead of [staged]
+    settings = cms.settings.load_settings("testing", RUN_DATE)
+    inputs = scenario([order("A", status="validated"), order("B"), order("C", status=None)])
+    assert cms.scheduler.build_schedule(inputs, settings).schedule["order_id"].tolist() == ["A"]
 
 
 @pytest.mark.parametrize(

@@ -52,10 +52,12 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.requirement("REQ-CMS-001")
 def test_samples_are_scheduled_on_every_backend(cms, rules, database, workflow):
     summary = _run(cms, database, seed=True)
-    assert summary.counts["lines"] == 25
+    assert summary.counts["lines"] == 26
     stored = database.read_table("customer_master_schedule")
     workflow.assert_frame_equal(
-        _as_text(stored), workflow.sample("expected_schedule.csv"), keys=["order_id", "line_no"]
+        _as_text(stored),
+        workflow.sample("expected_schedule.csv"),
+        keys=["source", "order_id", "line_no"],
     )
     _prove_rules(cms, rules, database)
 
@@ -92,9 +94,11 @@ def test_run_without_the_board_table_uses_customer_weekdays(cms, rules, database
     _run(cms, database, seed=True)
     database.execute(f"DROP TABLE {database.quote('monday_customer_delivery_schedules')}")
     _run(cms, database)
-    schedule = database.read_table("customer_master_schedule").set_index(["order_id", "line_no"])
+    schedule = database.read_table("customer_master_schedule").set_index(
+        ["source", "order_id", "line_no"]
+    )
     # C008 takes deliveries on Saturdays only on the board; without it, its TUE row applies
-    line = schedule.loc[("SO-2026-0018", 1)]
+    line = schedule.loc[("api", "SO-2026-0018", 1)]
     assert pd.isna(line["reason"])
     assert line["ship_date"].day_name() == "Tuesday"
     _prove_rules(cms, rules, database)
@@ -126,7 +130,7 @@ def test_cli_runs_as_kestra_calls_it(workflow, database, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "status:   success" in done.stdout
-    assert "lines: 25" in done.stdout
+    assert "lines: 26" in done.stdout
     assert "late_lines: 14" in done.stdout
     assert database.table_exists("customer_master_schedule")
 

@@ -22,6 +22,7 @@ from dev.shared.validation_runs import validation_database, workflow_module
 from shared.db_helper import Database
 
 from ..inputs import (
+    LINE_KEYS,
     ScheduleInputs,
     normalise_board,
     normalise_capacity,
@@ -35,6 +36,7 @@ from ..settings import WEEKDAY_LABELS, ScheduleSettings, load_settings
 from ..storage import read_inputs
 
 SAMPLE_RUN_DATE = dt.date(2026, 12, 1)
+KEYS = list(LINE_KEYS)
 DATE_COLUMNS = (
     "earliest_start",
     "production_start",
@@ -90,9 +92,8 @@ class RuleContext:
 
     def schedule_for(self, lines: pd.DataFrame) -> pd.DataFrame:
         """The output row of each line (NaN where a line is missing), in the lines' order."""
-        out = self.schedule.drop_duplicates(["order_id", "line_no"])
-        keys = lines[["order_id", "line_no"]].astype({"order_id": str})
-        merged = keys.merge(out.astype({"order_id": str}), how="left", on=["order_id", "line_no"])
+        out = self.schedule.drop_duplicates(KEYS)
+        merged = lines[KEYS].merge(out, how="left", on=KEYS)
         merged.index = lines.index
         return merged
 
@@ -230,9 +231,9 @@ class RuleContext:
         )
         lines["expected_reason"] = expected
         merged = out.astype({"order_id": str}).merge(
-            lines[["order_id", "line_no", "expected_reason"]].astype({"order_id": str}),
+            lines[[*KEYS, "expected_reason"]].astype({"order_id": str}),
             how="left",
-            on=["order_id", "line_no"],
+            on=KEYS,
         )
         given = merged["reason"].fillna("")
         master = merged["expected_reason"].fillna("")
@@ -248,6 +249,7 @@ def typed_schedule(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = to_date(out[column], "customer_master_schedule", column)
     out["line_no"] = pd.to_numeric(out["line_no"]).astype("int64")
     out["order_id"] = out["order_id"].astype(str)
+    out["source"] = out["source"].fillna("").astype(str)
     for column in ("priority_rank", "allocated_units"):
         out[column] = pd.to_numeric(out[column]).astype("int64")
     out["quantity"] = pd.to_numeric(out["quantity"]).astype("float64")

@@ -38,7 +38,7 @@ KNOWN_REASONS = {
     "beyond_horizon",
     "no_delivery_day",
 }
-KEYS = ["order_id", "line_no"]
+KEYS = ["source", "order_id", "line_no"]
 
 
 @dataclass
@@ -77,6 +77,7 @@ def check_priority_order(ctx: RuleContext) -> RuleResult:
     """CMS-R1: priority_rank = rush, tier, requested date, order date, order id, line no."""
     lines = ctx.lines
     keys = (
+        _codes(lines["source"]),
         lines["line_no"].to_numpy(),
         _codes(lines["order_id"]),
         _late_na(lines["order_date"]),
@@ -90,7 +91,7 @@ def check_priority_order(ctx: RuleContext) -> RuleResult:
     bad = out["priority_rank"].to_numpy() != expected
     return _result(
         "CMS-R1",
-        "priority order (rush, tier, requested, ordered, id, line)",
+        "priority order (rush, tier, requested, ordered, id, line, source)",
         out.assign(expected_rank=expected),
         bad,
         "priority_rank differs",
@@ -329,19 +330,14 @@ def check_every_line_once(ctx: RuleContext) -> RuleResult:
     """CMS-R6: every open line appears exactly once, and nothing else appears."""
     out = ctx.schedule
     keys = out[KEYS].astype({"order_id": str})
-    duplicated = keys.duplicated(keep=False)
     expected = ctx.lines[KEYS].astype({"order_id": str})
-    merged = expected.merge(keys.drop_duplicates(), how="outer", on=KEYS, indicator=True)
-    missing = merged[merged["_merge"] != "both"]
+    stored, wanted = pd.MultiIndex.from_frame(keys), pd.MultiIndex.from_frame(expected)
+    missing = expected[~wanted.isin(stored)]
+    extra = keys[~stored.isin(wanted)]
     parts = [
-        _result("CMS-R6", "", out, duplicated, "line appears more than once"),
-        _result(
-            "CMS-R6",
-            "",
-            missing,
-            np.ones(len(missing), dtype=bool),
-            "line missing from the output, or not an open line",
-        ),
+        _result("CMS-R6", "", out, keys.duplicated(keep=False), "line appears more than once"),
+        _result("CMS-R6", "", missing, np.ones(len(missing), bool), "open line missing"),
+        _result("CMS-R6", "", extra, np.ones(len(extra), bool), "line is not an open line"),
     ]
     return _merge_results("CMS-R6", "every open line exactly once", parts)
 
