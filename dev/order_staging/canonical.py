@@ -88,7 +88,8 @@ def text_frame(data: dict[str, object], columns: tuple[str, ...], rows: int) -> 
         elif isinstance(value, pd.Series):
             out[col] = _text(value.reset_index(drop=True))
         elif isinstance(value, str):
-            out[col] = pd.Series(pa.array([value] * rows, type=pa.large_string()).to_pandas())
+            constant = pc.fill_null(pa.nulls(rows, pa.large_string()), value)
+            out[col] = pd.Series(constant.to_pandas(), dtype="str")
         else:
             out[col] = _text(pd.Series(value, dtype=object))
     return pd.DataFrame(out, index=pd.RangeIndex(rows))
@@ -98,7 +99,7 @@ def _text(values: pd.Series) -> pd.Series:
     """Values as Arrow-backed strings, missing ones as "" (numbers keep their JSON spelling)."""
     if not isinstance(values.dtype, pd.StringDtype):
         values = values.astype("str")
-    return values.fillna("")
+    return values.fillna("") if values.hasnans else values
 
 
 def empty_parsed(fmt: str) -> ParsedFile:

@@ -13,14 +13,11 @@ class InboxFile:
 
     path: Path
     data: bytes
+    checksum: str
 
     @property
     def name(self) -> str:
         return self.path.name
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
 
 
 def scan(folder: Path) -> list[Path]:
@@ -34,7 +31,8 @@ def scan(folder: Path) -> list[Path]:
 
 
 def read(path: Path) -> InboxFile:
-    return InboxFile(path, path.read_bytes())
+    data = path.read_bytes()
+    return InboxFile(path, data, hashlib.sha256(data).hexdigest())
 
 
 def quarantine(item: InboxFile, reason: str, folder: Path, batch_id: str) -> Path:

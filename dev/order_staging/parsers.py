@@ -71,8 +71,9 @@ def parse_bytes(data: bytes, name: str, x12_currency: str = DEFAULT_CURRENCY) ->
     """Parse a file's content; the format comes from the name's suffix, else from the content."""
     text = decode(data)
     fmt = detect_format(name, text)
-    if fmt == "csv":
-        return parse_csv(text)
+    if fmt == "csv":  # plain UTF-8 bytes go to the CSV reader as they are
+        plain = not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        return parse_csv(text, data if plain else None)
     if fmt == "json":
         return parse_json(text)
     return parse_x12(text, x12_currency)
@@ -122,10 +123,12 @@ def detect_format(name: str, text: str) -> str:
     )
 
 
-def parse_csv(text: str) -> ParsedFile:
-    """CSV export, one row per order line (columns CSV_COLUMNS, optionally CSV_OPTIONAL)."""
+def parse_csv(text: str, data: bytes | None = None) -> ParsedFile:
+    """CSV export, one row per order line (columns CSV_COLUMNS, optionally CSV_OPTIONAL);
+    `data` is the same text as UTF-8 bytes when the caller has them."""
     columns = _csv_header(text)
-    if text.count('"') % 2:
+    data = text.encode("utf-8") if data is None else data
+    if data.count(b'"') % 2:
         raise MalformedFile(
             "bad CSV quoting: an odd number of double quotes (a quoted field is "
             "never closed); fix the quoting and re-export"
@@ -136,7 +139,6 @@ def parse_csv(text: str) -> ParsedFile:
         strings_can_be_null=False,
         include_columns=wanted,
     )
-    data = text.encode("utf-8")
     parse = pacsv.ParseOptions(newlines_in_values=True)  # RFC 4180: quoted fields may span lines
     try:
         table = pacsv.read_csv(io.BytesIO(data), parse_options=parse, convert_options=options)
@@ -161,9 +163,12 @@ def _csv_header(text: str) -> list[str]:
 
 def _csv_lines(data: bytes) -> pa.Array:
     """The non-empty text lines of the file (header first), as the reader counts rows."""
-    lines = pc.list_flatten(pc.split_pattern(pa.array([data], type=pa.large_binary()), b"\n"))
-    lines = pc.utf8_rtrim(pc.cast(lines, pa.large_string()), "\r")
-    return pc.filter(lines, pc.not_equal(lines, ""))
+    lines = pa.array(data.split(b"\n"), type=pa.large_binary()).cast(pa.large_string())
+    if b"\r" in data:
+        lines = pc.utf8_rtrim(lines, "\r")
+    if b"\n\n" in data or b"\r" in data or data.startswith(b"\n"):
+        return pc.filter(lines, pc.not_equal(lines, ""))
+    return lines.slice(0, len(lines) - 1) if data.endswith(b"\n") else lines
 
 
 def _csv_frames(df: pd.DataFrame, text_lines: pa.Array) -> ParsedFile:
@@ -171,8 +176,7 @@ def _csv_frames(df: pd.DataFrame, text_lines: pa.Array) -> ParsedFile:
     if df.empty:
         return empty_parsed("csv")
     df = df.reset_index(drop=True)
-    channel, order_id = at.codes(df["channel"]), at.codes(df["order_id"])
-    order_seq = pd.factorize(channel * (int(order_id.max()) + 1) + order_id)[0]
+    order_seq = _order_runs(df)
     first = np.flatnonzero(~pd.Series(order_seq).duplicated().to_numpy())
     head = df.iloc[first].reset_index(drop=True)
     headers = text_frame(
@@ -218,15 +222,42 @@ def _csv_payload(
     return join_groups(records, order_seq, n_orders, ",", "[", "]")
 
 
+def _order_runs(df: pd.DataFrame) -> np.ndarray:
+    """Order number per row: rows sharing channel + order_id, numbered in first-seen order.
+
+    Exports keep an order's rows together, so runs of equal keys are found with one comparison
+    of neighbours; only when a key comes back later are the keys hashed.
+    """
+    channel, order_id = at.arrow(df["channel"]), at.arrow(df["order_id"])
+    starts = np.ones(len(df), dtype=bool)
+    if len(df) > 1:
+        changed = pc.or_(
+            pc.not_equal(channel[1:], channel[:-1]), pc.not_equal(order_id[1:], order_id[:-1])
+        )
+        starts[1:] = np.asarray(changed.to_numpy(zero_copy_only=False), dtype=bool)
+    heads = np.flatnonzero(starts)
+    keys = pd.Series(at.objects(channel, heads)) + "\x1f" + pd.Series(at.objects(order_id, heads))
+    if keys.is_unique:
+        return np.cumsum(starts) - 1
+    codes = at.codes(df["channel"]) * (len(df) + 1) + at.codes(df["order_id"])
+    return pd.factorize(codes)[0]
+
+
 def _header_conflicts(df: pd.DataFrame, order_seq: np.ndarray, first: np.ndarray) -> pd.Series:
     """Per order: the header fields whose value differs between its rows ("" when none)."""
-    flags = []
-    for col in (c for c in _CSV_HEADER_FIELDS if c in df and c != "channel"):
-        values = at.codes(df[col])
-        differs = values != values[first][order_seq]
-        flags.append((col, np.bincount(order_seq[differs], minlength=len(first)) > 0))
+    contiguous = bool(np.all(np.diff(order_seq) >= 0))
     names = np.full(len(first), "", dtype=object)
-    for col, hit in flags:
+    for col in (c for c in _CSV_HEADER_FIELDS if c in df and c != "channel"):
+        if contiguous:  # rows of an order are neighbours: compare each row with the one before
+            values = at.arrow(df[col])
+            neighbours = np.asarray(
+                pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False), dtype=bool
+            )
+            differs = np.flatnonzero(neighbours & (order_seq[1:] == order_seq[:-1])) + 1
+        else:
+            codes = at.codes(df[col])
+            differs = np.flatnonzero(codes != codes[first][order_seq])
+        hit = np.bincount(order_seq[differs], minlength=len(first)) > 0
         names = names + np.where(hit, col + ",", "")
     return pd.Series(names, dtype=object).str.rstrip(",")
 

@@ -154,14 +154,21 @@ def build_frames(
 
 
 def stage_inbox(
-    db: Database, options: StagingOptions, batch_id: str, *, write: bool = True
+    db: Database,
+    options: StagingOptions,
+    batch_id: str,
+    *,
+    write: bool = True,
+    reprocess: bool = False,
 ) -> StagingResult:
-    """The whole run; with write=False nothing is written (a dry run for debugging)."""
+    """The whole run; with write=False nothing is written (a dry run for debugging), with
+    reprocess=True files already in the processing log are read again (a replay)."""
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
     if write:
         store.ensure_tables(db)
-    files = read_inbox(options, store.processed_checksums(db), batch_id)
+    done = set() if reprocess else store.processed_checksums(db)
+    files = read_inbox(options, done, batch_id)
     seconds["read"] = time.perf_counter() - clock
     batch, outcome = evaluate_batch(db, options, files)
     seconds["validate"] = time.perf_counter() - clock - seconds["read"]
