@@ -50,10 +50,13 @@ def cms(workflow: Any) -> WorkflowModules:
 
 @pytest.fixture
 def rules(workflow: Any) -> SimpleNamespace:
-    """validation/validate_business_rules.py and its RuleContext."""
+    """validation/validate_business_rules.py (module, check, assert_ok), its RuleContext and
+    validation/validate_data_quality.py (quality)."""
     module = importlib.import_module(f"{workflow.package}.validation.validate_business_rules")
     context = importlib.import_module(f"{workflow.package}.validation._context")
+    quality = importlib.import_module(f"{workflow.package}.validation.validate_data_quality")
     return SimpleNamespace(
+        quality=quality,
         module=module,
         RuleContext=context.RuleContext,
         check=module.check_business_rules,
@@ -64,12 +67,15 @@ def rules(workflow: Any) -> SimpleNamespace:
 @pytest.fixture
 def schedule(cms: WorkflowModules, rules: SimpleNamespace) -> Callable[..., Any]:
     """schedule(inputs, run_date=RUN_DATE, **settings) -> ScheduleResult, rules proven; the
-    settings are the workflow's configuration with the given fields replaced."""
+    settings are the workflow's configuration with the given fields replaced. Business rules
+    CMS-R1..R6 and the data-quality checks of both output tables must hold."""
 
     def build(inputs: Any, run_date: dt.date = RUN_DATE, **settings: Any) -> Any:
         config = replace(cms.settings.load_settings(None, run_date), **settings)
         result = cms.scheduler.build_schedule(inputs, config)
         rules.assert_ok(rules.RuleContext(inputs, result.schedule, result.utilisation, config))
+        rules.quality.schedule_validator().validate(result.schedule).raise_if_failed()
+        rules.quality.utilisation_validator().validate(result.utilisation).raise_if_failed()
         return result
 
     return build

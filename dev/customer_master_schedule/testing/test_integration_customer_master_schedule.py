@@ -11,6 +11,7 @@ if __package__ in (None, ""):  # run as a file: make the repo root importable
     sys.path.insert(0, str(_here.parents[2]))
     __package__ = f"{_here.parents[1].name}.{_here.parent.name}.{_here.name}"
 
+import importlib
 import os
 import subprocess
 
@@ -102,6 +103,18 @@ def test_run_without_the_board_table_uses_customer_weekdays(cms, rules, database
     assert pd.isna(line["reason"])
     assert line["ship_date"].day_name() == "Tuesday"
     _prove_rules(cms, rules, database)
+
+
+@pytest.mark.requirement("REQ-CMS-012")
+@pytest.mark.parametrize(
+    "script", ["validate_business_rules", "validate_data_quality", "validate_schema_changes"]
+)
+def test_validation_scripts_pass_on_a_real_run(cms, workflow, database, script, capsys):
+    _run(cms, database, seed=True)
+    module = importlib.import_module(f"{workflow.package}.validation.{script}")
+    assert module.main(["--database-url", database.url, "--run-date", "2026-12-01"]) == 0, (
+        capsys.readouterr().out
+    )
 
 
 @pytest.mark.requirement("REQ-CMS-014")

@@ -278,7 +278,7 @@ def context_from_database(db: Database, settings: ScheduleSettings) -> RuleConte
     )
 
 
-def validation_arguments(argv: list[str] | None, doc: str) -> argparse.Namespace:
+def validation_parser(doc: str) -> argparse.ArgumentParser:
     """--database-url URL --run-date D --env E: what every validation script accepts."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument(
@@ -293,7 +293,11 @@ def validation_arguments(argv: list[str] | None, doc: str) -> argparse.Namespace
         help="the run date the checked schedule was made with (default today)",
     )
     parser.add_argument("--env", default=None)
-    return parser.parse_args(argv)
+    return parser
+
+
+def validation_arguments(argv: list[str] | None, doc: str) -> argparse.Namespace:
+    return validation_parser(doc).parse_args(argv)
 
 
 @contextmanager
