@@ -75,7 +75,9 @@ class Drift:
         """Rows for monday_schema_changes."""
         return pd.DataFrame(
             {
-                "run_id": run_id, "board_id": board_id, "table_name": table,
+                "run_id": run_id,
+                "change_key": [f"{board_id}/{c.sql_column}/{c.change}" for c in self.changes],
+                "board_id": board_id, "table_name": table,
                 "detected_at": detected_at, "change": [c.change for c in self.changes],
                 "column_id": [c.column_id for c in self.changes],
                 "sql_column": [c.sql_column for c in self.changes],
@@ -87,7 +89,7 @@ class Drift:
 
 
 SCHEMA_CHANGE_COLUMNS = [
-    "run_id", "board_id", "table_name", "detected_at", "change", "column_id", "sql_column",
+    "run_id", "change_key", "board_id", "table_name", "detected_at", "change", "column_id", "sql_column",
     "old", "new", "action",
 ]  # fmt: skip
 

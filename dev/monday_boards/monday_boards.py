@@ -57,7 +57,7 @@ def run(
         selected = settings.selected(boards)
         client = MondayClient.from_config(_with_api_url(cfg, api_url))
         db = Database(database_url or cfg.database_url())
-    except (ConfigError, ApiError, DatabaseError) as exc:
+    except (ConfigError, ApiError, DatabaseError, OSError) as exc:
         log.error("monday_boards cannot start: %s", exc)  # noqa: TRY400 - one line, no trace
         return summary.finish("failed", error=str(exc))
     try:

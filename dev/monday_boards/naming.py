@@ -140,5 +140,6 @@ class NameAllocator:
 
 
 def derived(base: str, parts: Iterable[str]) -> list[str]:
-    """The SQL names of a column's parts: '' is the base itself, others are base_<part>."""
-    return [f"{base}_{part}" if part else base for part in parts]
+    """The SQL names of a column's parts: '' is the base itself, others are base_<part>
+    (a reserved word's trailing _ is not doubled: when_ -> when_from)."""
+    return [f"{base.rstrip('_')}_{part}" if part else base for part in parts]
