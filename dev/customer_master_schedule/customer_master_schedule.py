@@ -20,6 +20,7 @@ if __package__ in (None, ""):  # run as a file: make the repo root importable
 
 import argparse
 import datetime as dt
+import os
 import time
 
 import pandas as pd
@@ -65,8 +66,11 @@ def run(
     seed: bool = False,
     run_id: str | None = None,
 ) -> RunSummary:
-    """Schedule every open line and store the outputs; the summary says what happened."""
-    summary = RunSummary(WORKFLOW, run_id)
+    """Schedule every open line and store the outputs; the summary says what happened.
+
+    run_id defaults to KESTRA_EXECUTION_ID when set, so a retried execution records each
+    ship-date move once; otherwise a new id."""
+    summary = RunSummary(WORKFLOW, run_id or os.environ.get("KESTRA_EXECUTION_ID") or None)
     try:
         cfg = load_config(HERE, env)
         settings = ScheduleSettings.from_config(cfg, run_date or dt.date.today())
@@ -140,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="load testing/test_data_samples/*.csv into missing input tables",
     )
-    parser.add_argument("--run-id", help="run id recorded in schedule_history (default: new)")
+    parser.add_argument(
+        "--run-id",
+        help="run id recorded in schedule_history (default: KESTRA_EXECUTION_ID, else new)",
+    )
     parser.add_argument(
         "--summary-dir",
         type=Path,

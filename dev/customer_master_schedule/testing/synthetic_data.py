@@ -64,6 +64,7 @@ def _orders(
     ordered = np.datetime64(run_date, "D") + offset.astype("timedelta64[D]")
     return pd.DataFrame(
         {
+            "source": rng.choice(["csv", "api", "edi"], order_count)[order],
             "order_id": [f"SO-{i:08d}" for i in order],
             "line_no": line_no + 1,
             "customer_id": customers["customer_id"].to_numpy()[
@@ -74,6 +75,7 @@ def _orders(
             "order_date": ordered,
             "requested_delivery_date": ordered + rng.integers(5, 45, n).astype("timedelta64[D]"),
             "rush": rng.random(n) < 0.03,
+            "status": "staged",
         }
     )
 

@@ -385,6 +385,11 @@ def test_moved_ship_dates_are_recorded_with_the_run_id(cms, sqlite_database):
     )
 
 
+def test_run_id_defaults_to_the_kestra_execution_id(cms, sqlite_database, monkeypatch):
+    monkeypatch.setenv("KESTRA_EXECUTION_ID", "4Hq2xExec")
+    assert _run(cms, sqlite_database, seed=True).run_id == "4Hq2xExec"
+
+
 @pytest.mark.requirement("REQ-CMS-014")
 def test_run_without_inputs_fails_naming_the_table_and_the_fix(cms, sqlite_database):
     summary = _run(cms, sqlite_database)
