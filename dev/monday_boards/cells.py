@@ -290,9 +290,7 @@ def extract_dropdown(fields: Fields, sep: str | None) -> Extracted:
     if "values" in fields:
         return _joined(fields["values"], sep or ", ", "label"), _none(fields["values"])
     text = pd.Series(text_array(fields["text"]), dtype=object)
-    if sep is not None:
-        text = text.str.replace(", ", sep, regex=False)
-    return text.to_numpy(dtype=object), _none(text)
+    return text.str.replace(", ", sep or ", ", regex=False).to_numpy(dtype=object), _none(text)
 
 
 def extract_item_id(fields: Fields, _sep: str | None) -> Extracted:

@@ -93,6 +93,12 @@ def _finish(summary: RunSummary, outcomes: list[BoardOutcome]) -> RunSummary:
     seconds = sum(o.seconds for o in outcomes)
     summary.metric("sync_seconds", round(seconds, 3))
     summary.metric(
+        "extract_seconds", round(sum(o.extract.seconds for o in outcomes if o.extract), 3)
+    )
+    for stage in ("transform", "load"):
+        spent = sum(getattr(t, f"{stage}_seconds") for o in done for t in o.tables)
+        summary.metric(f"{stage}_seconds", round(spent, 3))
+    summary.metric(
         "items_per_second", round(summary.counts["items"] / seconds, 1) if seconds else 0.0
     )
     for outcome in done:

@@ -103,6 +103,4 @@ def replace_board_rows(db: Database, table: str, board_id: str, rows: pd.DataFra
 def upsert(db: Database, table: str, rows: pd.DataFrame) -> None:
     """Insert or update metadata rows by the table's key."""
     schema = SCHEMAS[table]
-    if rows.empty and db.table_exists(table):
-        return
     db.upsert_frame(rows[list(schema.columns)], table, schema.primary_key, schema=schema)

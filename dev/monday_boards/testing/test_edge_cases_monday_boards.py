@@ -23,7 +23,7 @@ import pytest
 from dev.shared.monday_sandbox import Fault, ManualClock
 from shared.api_client import MondayClient
 from shared.config import Config
-from shared.db_helper import LoadError
+from shared.db_helper import DatabaseError, LoadError
 
 from .helpers import SANDBOX_TOKEN
 
@@ -374,6 +374,24 @@ def test_run_fails_cleanly_when_the_database_is_unusable(
     )
     assert summary.status == "failed"
     assert says in summary.error
+
+
+@pytest.mark.requirement("REQ-MB-013")
+def test_run_fails_cleanly_when_the_database_fails_mid_run(
+    workflow, mb, tmp_path, monkeypatch, monday_sandbox
+):
+    monkeypatch.setenv("MONDAY_API_TOKEN", SANDBOX_TOKEN)
+
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise DatabaseError("upsert into 'monday_sync_log' failed: server closed the connection")
+
+    monkeypatch.setattr(mb.store, "upsert", down)
+    summary = workflow.module.run(
+        database_url=f"sqlite:///{tmp_path / 'd.sqlite'}", env="testing", boards=[DEALS],
+        api_url=monday_sandbox.url,
+    )  # fmt: skip
+    assert summary.status == "failed"
+    assert "server closed the connection" in summary.error
 
 
 @pytest.mark.requirement("REQ-MB-013")

@@ -66,10 +66,13 @@ def test_boards_sync_over_http_into_every_backend(workflow, database, api):
     assert (log["status"] == "success").all()
     assert (log["pages"] >= 1).all()
     synced = database.read_table("monday_boards")
-    for table, items in zip(synced["table_name"], synced["items"], strict=True):
-        assert len(database.read_table(table)) == items
     mapping = database.read_table("monday_column_mapping")
-    assert mapping["sql_column"].dropna().is_unique is False or len(mapping) > 0
+    for board, table, items in zip(
+        synced["board_id"], synced["table_name"], synced["items"], strict=True
+    ):
+        assert len(database.read_table(table)) == items
+        mapped = set(mapping.loc[mapping["board_id"] == board, "sql_column"].dropna())
+        assert set(database.columns(table)) == mapped  # every column says where it came from
 
 
 @pytest.mark.requirement("REQ-MB-007")
@@ -127,9 +130,11 @@ def test_the_delivery_board_lands_as_the_schedule_expects(workflow, database, ap
 def test_a_resync_leaves_every_table_identical(workflow, database, api):
     url, boards = api
     assert sync(workflow, database, url, boards).status == "success"
-    tables = database.read_table("monday_boards")["table_name"].tolist() + [
-        "monday_groups", "monday_column_mapping"
-    ]  # fmt: skip
+    tables = [
+        *database.read_table("monday_boards")["table_name"],
+        "monday_groups",
+        "monday_column_mapping",
+    ]
     before = {t: database.table_checksum(t) for t in tables}
     assert sync(workflow, database, url, boards).status == "success"
     assert {t: database.table_checksum(t) for t in tables} == before

@@ -481,6 +481,84 @@ def test_cast_converts_or_flags(mb, values, to, expected, lost):
     assert flagged.tolist() == lost
 
 
+@pytest.mark.requirement("REQ-MB-007")
+def test_cells_missing_fields_or_holding_bad_values_are_read_safely(mb):
+    board = {"id": "1", "columns": [{"id": "s", "title": "S", "type": "status"},
+                                    {"id": "n", "title": "N", "type": "numbers"},
+                                    {"id": "c", "title": "C", "type": "country"}]}  # fmt: skip
+    items = [
+        {"id": "1", "column_values": [
+            {"id": "s", "type": "status", "text": "Done", "value": None, "label": "Done"},
+            {"id": "n", "type": "numbers", "text": "abc", "value": None, "number": "abc"},
+            {"id": "c", "type": "country"}]},  # a bare cell: no text, no value
+        {"id": "2", "column_values": [
+            {"id": "s", "type": "status", "text": "Stuck", "value": None},  # no `label` here
+            {"id": "n", "type": "numbers", "text": "2", "value": None, "number": "2"},
+            {"id": "c", "type": "country", "text": "Germany", "value": "{not json"}]},
+    ]  # fmt: skip
+    result = mb.transform.board_frame(items, plan_of(mb, board))
+    frame = result.frame
+    assert frame["s"].tolist() == ["Done", None]  # a cell without the field reads null
+    assert frame["n"].tolist()[1] == 2.0
+    assert pd.isna(frame["n"].tolist()[0])
+    assert frame["c"].isna().all()
+    assert {u.sql_column for u in result.unreadable} == {"n", "c"}
+
+
+@pytest.mark.requirement("REQ-MB-007")
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[{"id": "a"}, {"id": "b"}], [{"id": "b"}, {"id": "a"}]],  # same length, other order
+        [
+            [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+            [{"id": "a"}, {"id": "x"}, {"id": "c"}],
+        ],  # middle
+        [[{"id": "a"}, {"id": "a"}]],  # an id twice
+        [[{"id": "a"}], [{"id": "a"}, {"id": "b"}]],  # other lengths
+    ],
+)
+def test_rows_not_sharing_one_column_order_are_detected(mb, rows):
+    assert mb.cells.common_order(rows) is None
+
+
+def test_rows_sharing_one_column_order_are_recognised(mb):
+    rows = [[{"id": "a"}, {"id": "b"}]] * 3
+    assert mb.cells.common_order(rows) == ["a", "b"]
+    assert mb.cells.common_order([]) == []
+
+
+@pytest.mark.requirement("REQ-MB-002")
+def test_extracts_are_saved_and_replayed_and_bad_files_refused(workflow, mb, tmp_path):
+    ext = extract(workflow, mb, "sample_api_response.json")
+    assert ext.board_id == DEALS
+    saved = mb.extract.save_extract(ext, tmp_path / "deals" / "extract.json")
+    again = mb.extract.load_extract(saved)
+    assert (again.board_id, len(again.items), again.pages) == (DEALS, 3, 2)
+    (tmp_path / "bad.json").write_text('{"data": {}}')
+    with pytest.raises(ValueError, match=r"record one with debugging/debug_extract\.py"):
+        mb.extract.load_extract(tmp_path / "bad.json")
+    (tmp_path / "empty.json").write_text(
+        '{"boards_response": {"data": {"boards": []}}, "items_responses": []}'
+    )
+    with pytest.raises(ValueError, match=r"no data\.boards"):
+        mb.extract.load_extract(tmp_path / "empty.json")
+
+
+@pytest.mark.requirement("REQ-MB-009")
+def test_a_lost_mapping_table_gives_the_same_names_again(
+    workflow, mb, sqlite_database, monday_sandbox
+):
+    values = {"boards": [{"id": ALL_TYPES, "table": "every_type"}]}
+    sync(mb, sqlite_database, monday_sandbox, values, "run-1")
+    before = sqlite_database.table_checksum("every_type")
+    sqlite_database.execute("DROP TABLE monday_column_mapping")
+    outcome = sync(mb, sqlite_database, monday_sandbox, values, "run-2")[0]
+    assert outcome.status == "success"
+    assert not outcome.drift.found
+    assert sqlite_database.table_checksum("every_type") == before
+
+
 # ----------------------------------------------------------------------------- drift
 
 
