@@ -1300,14 +1300,18 @@ def _my_upsert(
 
 
 def _my_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | None) -> None:
-    """Load a new table, then one atomic RENAME TABLE swaps it in (DDL commits on MariaDB)."""
+    """Load a new table, then one atomic RENAME TABLE swaps it in (DDL commits on MariaDB).
+
+    Names of tables an attempt may leave behind (failure, dropped connection, retry) are
+    dropped at the end, whatever happened.
+    """
     leftovers: list[str] = []
 
     def work(conn: sa.Connection) -> None:
         fresh = f"_wf_new_{secrets.token_hex(6)}"
         old = f"_wf_old_{secrets.token_hex(6)}"
         q = db.quote
-        leftovers.append(fresh)
+        leftovers.extend([fresh, old])
         if schema is None:
             _exec(conn, f"CREATE TABLE {q(fresh)} LIKE {q(table)}")
         else:
@@ -1319,11 +1323,11 @@ def _my_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | N
         # RENAME TABLE commits the rows first (implicit commit), then swaps both names at once
         if db._columns_on(conn, table):
             _exec(conn, f"RENAME TABLE {q(table)} TO {q(old)}, {q(fresh)} TO {q(table)}")
-            leftovers.append(old)
             _exec(conn, f"DROP TABLE {q(old)}")
         else:
             _exec(conn, f"RENAME TABLE {q(fresh)} TO {q(table)}")
-        leftovers.clear()
+        leftovers.remove(fresh)
+        leftovers.remove(old)
 
     try:
         db._run(work, what=f"replace {table!r}", idempotent=True, error=LoadError)

@@ -588,6 +588,27 @@ def test_a_dropped_connection_is_retried_from_the_start(server_database, caplog)
     assert back["qty"].tolist() == expected["qty"].tolist()
 
 
+def test_a_replace_retried_after_a_dropped_connection_leaves_nothing_behind(server_database):
+    db = server_database
+    db.connect_retries, db.retry_backoff = 2, 0.01
+    before = checked_table(db)
+    tables = tables_in(db)
+    drops: list[str] = []
+
+    def drop_once(step, conn):
+        if step in ("before_commit", "before_swap") and not drops:
+            drops.append(step)
+            kill_connection(db, conn)
+
+    db._load_hook = drop_once
+    assert db.replace_table_atomically(make_items(30, version=4), "stock") == 30
+    db._load_hook = None
+    assert drops
+    assert tables_in(db) == tables
+    assert db.table_checksum("stock") != before
+    assert db.read_table("stock")["note"].tolist() == ["v4"] * 30
+
+
 def test_postgres_backend_terminated_mid_copy_by_another_session(pg_database):
     """A second session kills the load's backend while its COPY is running."""
     db = pg_database
