@@ -19,11 +19,11 @@ class CapacityGrid:
 
     def code_of(self, production_line: pd.Series) -> np.ndarray:
         """Code of each production line name; -1 when it has no capacity row."""
-        return self.lines.get_indexer(production_line)
+        return np.asarray(self.lines.get_indexer(pd.Index(production_line)), dtype=np.int64)
 
     def has_capacity(self) -> np.ndarray:
         """Per line code: any capacity at all inside the horizon."""
-        return self.units.sum(axis=1) > 0
+        return np.asarray(self.units.sum(axis=1) > 0, dtype=bool)
 
 
 def capacity_grid(capacity: pd.DataFrame, calendar: WorkCalendar) -> CapacityGrid:

@@ -72,10 +72,10 @@ def delivery_profiles(windows: pd.DataFrame, ranges: pd.DataFrame) -> tuple[pd.S
 
     A key is 'MON,WED|3-9;40-41': weekdays, then the sorted blackout day ranges.
     """
-    text = ranges.sort_values(["customer_id", "first", "last"])
+    ordered = ranges.sort_values(["customer_id", "first", "last"])
     text = (
-        (text["first"].astype(str) + "-" + text["last"].astype(str))
-        .groupby(text["customer_id"])
+        (ordered["first"].astype(str) + "-" + ordered["last"].astype(str))
+        .groupby(ordered["customer_id"])
         .agg(";".join)
     )
     keys = (
@@ -106,7 +106,7 @@ def allowed_days(keys: pd.Index, calendar: WorkCalendar) -> np.ndarray:
         profile = spans.index.to_numpy()
         np.add.at(blackout, (profile, bounds[0].to_numpy()), 1)
         np.add.at(blackout, (profile, bounds[1].to_numpy() + 1), -1)
-    return allowed & (np.cumsum(blackout, axis=1)[:, :-1] == 0)
+    return np.asarray(allowed & (np.cumsum(blackout, axis=1)[:, :-1] == 0), dtype=bool)
 
 
 def ship_days(profile: np.ndarray, production_end: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .settings import BoardColumns, ScheduleInputError
@@ -68,7 +69,7 @@ def to_date(values: pd.Series, table: str, column: str) -> pd.Series:
     bad = _unparsed(parsed, values)
     if bad.any():
         raise ScheduleInputError(
-            f"table {table!r} column {column!r} row {int(bad.idxmax())}: "
+            f"table {table!r} column {column!r} row {_first(bad)}: "
             f"{values[bad].iloc[0]!r} is not a date; write YYYY-MM-DD"
         )
     return parsed.dt.normalize()
@@ -80,10 +81,15 @@ def to_number(values: pd.Series, table: str, column: str) -> pd.Series:
     bad = _unparsed(parsed, values)
     if bad.any():
         raise ScheduleInputError(
-            f"table {table!r} column {column!r} row {int(bad.idxmax())}: "
+            f"table {table!r} column {column!r} row {_first(bad)}: "
             f"{values[bad].iloc[0]!r} is not a number"
         )
     return parsed
+
+
+def _first(flags: pd.Series) -> int:
+    """Position (0-based row number) of the first True."""
+    return int(np.flatnonzero(flags.to_numpy(dtype=bool))[0])
 
 
 def _unparsed(parsed: pd.Series, values: pd.Series) -> pd.Series:
@@ -130,7 +136,7 @@ def normalise_orders(
     missing_key = out["order_id"].isna() | out["line_no"].isna()
     if missing_key.any():
         raise ScheduleInputError(
-            f"table {table!r} row {int(missing_key.idxmax())} has no order_id "
+            f"table {table!r} row {_first(missing_key)} has no order_id "
             "or line_no: every open line needs both (fix the staging)"
         )
     out["line_no"] = out["line_no"].astype("int64")
@@ -182,7 +188,7 @@ def normalise_capacity(df: pd.DataFrame, table: str) -> pd.DataFrame:
     bad = units.isna() | (units < 0) | (units != units.round())
     if bad.any():
         raise ScheduleInputError(
-            f"table {table!r} column 'units_per_day' row {int(bad.idxmax())}"
+            f"table {table!r} column 'units_per_day' row {_first(bad)}"
             f": {df['units_per_day'][bad].iloc[0]!r} is not a whole number "
             ">= 0 of units"
         )

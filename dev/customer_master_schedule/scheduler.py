@@ -140,7 +140,7 @@ def earliest_start_day(lines: pd.DataFrame, calendar: WorkCalendar) -> np.ndarra
     ordered = calendar.index_of(lines["order_date"])
     ordered = np.where(lines["order_date"].isna().to_numpy(), 0, ordered)
     base = np.maximum(ordered + lines["lead_time_days"].to_numpy(dtype=np.int64), 0)
-    return next_true(calendar.working)[np.minimum(base, calendar.size)]
+    return np.asarray(next_true(calendar.working)[np.minimum(base, calendar.size)], dtype=np.int64)
 
 
 def allocate_lines(
