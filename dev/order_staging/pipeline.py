@@ -1,7 +1,8 @@
 """One staging run: read the inbox, validate the batch, write the four tables.
 
 The steps are public so the profiler and the debugging tools can run them one by one:
-``read_inbox`` -> ``evaluate_batch`` -> ``build_frames`` -> ``store.write_outputs``.
+``read_inbox`` -> ``assemble`` -> ``evaluate_batch`` -> ``build_frames`` / ``outputs.raw_frame``
+-> ``store.write_outputs``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +72,7 @@ class StagingResult:
             "lines_staged": o.staged,
             "lines_rejected": o.rejected,
             "lines_backordered": int(o.lines["backorder"].sum()),
-            "errors": int((o.errors["action"] == "reject").sum()),
+            "error_rows": len(o.errors),
         }
 
 
@@ -127,28 +129,22 @@ def _quarantine(
     )
 
 
-def evaluate_batch(
-    db: Database, options: StagingOptions, files: InboxRead
-) -> tuple[Batch, Outcome]:
-    """Assemble the parsed files and run the rules against the database's reference data."""
-    batch = assemble(files.parsed)
+def evaluate_batch(db: Database, options: StagingOptions, batch: Batch) -> Outcome:
+    """Run the rules over a batch against the database's reference data and open orders."""
     if not batch.rows_in:  # nothing new: no need to read reference data or open orders
-        return batch, evaluate(batch, empty_reference(), options.settings)
+        return evaluate(batch, empty_reference(), options.settings)
     reference = read_reference(db, options.reference_tables)
-    return batch, evaluate(batch, reference, options.settings, store.open_orders(db))
+    return evaluate(batch, reference, options.settings, store.open_orders(db))
 
 
-def build_frames(
-    batch: Batch, outcome: Outcome, files: InboxRead, batch_id: str
-) -> dict[str, pd.DataFrame]:
-    """validated, raw and errors frames; per-file counts are merged into the file reports."""
+def build_frames(outcome: Outcome, files: InboxRead, batch_id: str) -> dict[str, pd.DataFrame]:
+    """validated and errors frames; per-file counts are merged into the file reports."""
     counts = outputs.file_counts(outcome, len(files.parsed))
     processed = [r for r in files.reports if r["status"] == "processed"]
     for report, row in zip(processed, counts.to_dict("records"), strict=True):
         report.update(row)
     return {
         store.VALIDATED.name: outputs.validated_frame(outcome, batch_id),
-        store.RAW.name: outputs.raw_frame(batch, batch_id),
         store.ERRORS.name: outputs.errors_frame(outcome, batch_id),
     }
 
@@ -162,20 +158,33 @@ def stage_inbox(
     reprocess: bool = False,
 ) -> StagingResult:
     """The whole run; with write=False nothing is written (a dry run for debugging), with
-    reprocess=True files already in the processing log are read again (a replay)."""
+    reprocess=True files already in the processing log are read again (a replay).
+
+    The raw payloads are known once the files are parsed: on a server database they load on a
+    second connection while the rules run (SQLite allows one writer, so there it waits). The
+    processing log is written last, after every other table committed.
+    """
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
     if write:
         store.ensure_tables(db)
     done = set() if reprocess else store.processed_checksums(db)
     files = read_inbox(options, done, batch_id)
+    batch = assemble(files.parsed)
     seconds["read"] = time.perf_counter() - clock
-    batch, outcome = evaluate_batch(db, options, files)
-    seconds["validate"] = time.perf_counter() - clock - seconds["read"]
-    frames = build_frames(batch, outcome, files, batch_id)
-    written: dict[str, int] = {}
-    if write:
-        written = store.write_outputs(db, frames)
+    raw = {store.RAW.name: outputs.raw_frame(batch, batch_id)}
+    parallel = write and db.dialect != "sqlite"
+    with ThreadPoolExecutor(max_workers=1) as background:
+        raw_load = background.submit(store.write_outputs, db, raw) if parallel else None
+        outcome = evaluate_batch(db, options, batch)
+        seconds["validate"] = time.perf_counter() - clock - seconds["read"]
+        frames = build_frames(outcome, files, batch_id)
+        written = {}
+        if write:
+            written = store.write_outputs(db, frames if parallel else {**raw, **frames})
+        if raw_load is not None:
+            written |= raw_load.result()
+    frames |= raw
     frames[store.LOG.name] = outputs.log_frame(files.reports, batch_id, time.perf_counter() - clock)
     if write:
         written |= store.write_outputs(db, {store.LOG.name: frames[store.LOG.name]})

@@ -125,17 +125,19 @@ def open_orders(db: Database, status: str = OPEN_STATUS) -> pd.DataFrame:
 
 
 def write_outputs(db: Database, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Upsert validated, raw and errors, then the processing log last (it marks files done)."""
+    """Upsert the given frames in table order (validated, raw, errors, processing log: the log
+    last, it marks files done); rows written per table."""
     written = {}
-    for schema in TABLES:
-        frame = frames.get(schema.name)
-        if frame is None or frame.empty:
-            written[schema.name] = 0
-            continue
-        result = db.upsert_frame(
-            frame.loc[:, list(schema.columns)], schema.name, list(schema.primary_key), schema=schema
+    for schema in (s for s in TABLES if s.name in frames):
+        frame, columns = frames[schema.name], list(schema.columns)
+        if list(frame.columns) != columns:
+            frame = frame.loc[:, columns]
+        rows = (
+            0
+            if frame.empty
+            else db.upsert_frame(frame, schema.name, list(schema.primary_key), schema=schema).rows
         )
-        written[schema.name] = result.rows
+        written[schema.name] = rows
     return written
 
 

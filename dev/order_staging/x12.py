@@ -50,14 +50,23 @@ class Segments:
     def __init__(self, text: str) -> None:
         text = text.strip()
         element, _component, self.terminator = separators(text)
+        if self.terminator not in "\r\n":  # line breaks between segments are layout only
+            text = text.replace("\r", "").replace("\n", "")
         whole = pa.array([text], type=pa.large_string())
-        segs = pc.utf8_trim_whitespace(pc.list_flatten(pc.split_pattern(whole, self.terminator)))
+        segs = pc.list_flatten(pc.split_pattern(whole, self.terminator))
+        if self.terminator in "\r\n":
+            segs = pc.utf8_trim(segs, "\r\n")
         self.text = pc.filter(segs, pc.not_equal(segs, ""))
         lists = pc.split_pattern(self.text, element)
         self._flat = pc.list_flatten(lists)
         offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
         self._starts, self._lengths = offsets[:-1], np.diff(offsets)
-        self.ids = self.element(0)
+        encoded = pc.dictionary_encode(pc.take(self._flat, pa.array(self._starts)))
+        self._id_codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+        self._id_names = [str(v) for v in encoded.dictionary.to_pylist()]
+        self.ids = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)[
+            self._id_codes
+        ]
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -74,7 +83,9 @@ class Segments:
 
     def where(self, segment_id: str, qualifier: str | None = None) -> np.ndarray:
         """Positions of the segments with this id (and element 1 equal to qualifier)."""
-        rows = np.flatnonzero(self.ids == segment_id)
+        if segment_id not in self._id_names:
+            return np.empty(0, dtype=np.int64)
+        rows = np.flatnonzero(self._id_codes == self._id_names.index(segment_id))
         if qualifier is not None:
             rows = rows[self.element(1, rows) == qualifier]
         return rows

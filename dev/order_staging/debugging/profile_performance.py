@@ -24,7 +24,8 @@ if __package__ in (None, ""):
 
 from _common import LOGS, SAMPLES
 
-from dev.order_staging import engine, pipeline, reference, store
+from dev.order_staging import engine, outputs, pipeline, reference, store
+from dev.order_staging.batch import assemble
 from dev.order_staging.testing import order_generator as gen
 from dev.shared import test_framework as tf
 from dev.shared.performance_profiler import PerformanceProfiler, record_flamegraph
@@ -57,7 +58,8 @@ def generate(lines: int, seed: int, folder: Path) -> dict[str, object]:
 
 
 def staged_run(db: Database, inbox: Path, lines: int, prof: PerformanceProfiler) -> None:
-    """The pipeline's steps, each a profiler stage, inside one top-level stage."""
+    """The pipeline's steps, each a profiler stage, inside one top-level stage (serially: the
+    workflow itself loads the raw payloads while the rules run, see pipeline.stage_inbox)."""
     cfg = load_config(SAMPLES.parent.parent, "testing")
     opts = pipeline.StagingOptions(
         inbox=inbox,
@@ -68,10 +70,12 @@ def staged_run(db: Database, inbox: Path, lines: int, prof: PerformanceProfiler)
         store.ensure_tables(db)
         with prof.stage("read", rows=lines):
             files = pipeline.read_inbox(opts, store.processed_checksums(db), "profile")
+            batch = assemble(files.parsed)
         with prof.stage("validate", rows=lines):
-            batch, outcome = pipeline.evaluate_batch(db, opts, files)
+            outcome = pipeline.evaluate_batch(db, opts, batch)
         with prof.stage("build", rows=lines):
-            frames = pipeline.build_frames(batch, outcome, files, "profile")
+            frames = pipeline.build_frames(outcome, files, "profile")
+            frames[store.RAW.name] = outputs.raw_frame(batch, "profile")
         with prof.stage("load", rows=outcome.staged):
             store.write_outputs(db, frames)
     print(f"staged {outcome.staged:,} of {outcome.rows_in:,} lines ({outcome.rejected:,} rejected)")
