@@ -88,8 +88,8 @@ def to_number(values: pd.Series, table: str, column: str) -> pd.Series:
 
 
 def _first(flags: pd.Series) -> int:
-    """Position (0-based row number) of the first True."""
-    return int(np.flatnonzero(flags.to_numpy(dtype=bool))[0])
+    """Row number (1-based, in the order the table was read) of the first True."""
+    return int(np.flatnonzero(flags.to_numpy(dtype=bool))[0]) + 1
 
 
 def _unparsed(parsed: pd.Series, values: pd.Series) -> pd.Series:
