@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from hashlib import sha256
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -555,21 +556,46 @@ def _finish(values: Any, portable: str, dialect: str, binary: bool) -> list[Any]
     return list(values)
 
 
+_CHUNK_ROWS = 100_000  # rows converted at a time: memory stays flat whatever the frame size
+
+
 @dataclass
 class _Batch:
-    """A frame as column lists of Python values, ready for executemany / COPY."""
+    """A frame and its target column types; rows() yields driver-ready tuples chunk by chunk."""
 
-    columns: list[str]
-    values: list[list[Any]]
-    labels: pd.Index[Any]
+    frame: pd.DataFrame
+    table: str
+    targets: list[_Column]
+    dialect: str
     copy_types: list[str] | None  # PostgreSQL binary COPY types, None: text COPY
     compare_cast: list[str]  # PostgreSQL: "::text" for types without "=" (json, ...)
 
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    @property
+    def labels(self) -> pd.Index[Any]:
+        return self.frame.index
+
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.frame)
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
-        return zip(*self.values, strict=True)
+        """Converted rows; a bad value raises LoadError (inside the load's transaction)."""
+        binary = self.copy_types is not None
+        for start in range(0, len(self.frame), _CHUNK_ROWS):
+            part = self.frame.iloc[start : start + _CHUNK_ROWS]
+            values = [
+                _finish(
+                    _convert(part[c], t.portable, f"{self.table}.{c}"),
+                    t.portable,
+                    self.dialect,
+                    binary,
+                )
+                for c, t in zip(self.columns, self.targets, strict=True)
+            ]
+            yield from zip(*values, strict=True)
 
 
 # ----------------------------------------------------------------------------- values in
@@ -941,7 +967,7 @@ class Database:
         columns: dict[str, _Column],
         schema: TableSchema | None,
     ) -> _Batch:
-        """Convert the frame by the target's column types: the table's, then the schema's."""
+        """The frame with its target column types: the table's, then the schema's."""
         folded = {self._fold(name): column for name, column in columns.items()}
         if schema is not None:
             for name, portable in schema.columns.items():
@@ -956,15 +982,9 @@ class Database:
             )
         targets = [folded[self._fold(c)] for c in frame.columns]
         binary = self.dialect == "postgresql" and all(t.copy_type for t in targets)
-        values = [
-            _finish(
-                _convert(frame[c], t.portable, f"{table}.{c}"), t.portable, self.dialect, binary
-            )
-            for c, t in zip(frame.columns, targets, strict=True)
-        ]
         copy_types = [str(t.copy_type) for t in targets] if binary else None
         casts = ["" if t.copy_type not in (None, "json") else "::text" for t in targets]
-        return _Batch([str(c) for c in frame.columns], values, frame.index, copy_types, casts)
+        return _Batch(frame, table, targets, self.dialect, copy_types, casts)
 
     def _step(self, step: str, conn: sa.Connection) -> None:
         if self._load_hook is not None:
@@ -1149,7 +1169,7 @@ def _pg_copy(db: Database, conn: sa.Connection, table: str, batch: _Batch) -> No
                     write(row)
                 db._step("copy_written", conn)
         except Exception as exc:
-            if not _is_transient(exc):
+            if not isinstance(exc, DatabaseError) and not _is_transient(exc):
                 exc.add_note(_copy_position(exc, batch, position))
             raise
 
@@ -1395,12 +1415,14 @@ def _ms_insert(
 ) -> None:  # pragma: no cover - needs a SQL Server
     q = db.quote
     cursor = _driver(conn).cursor()
-    cursor.fast_executemany = True
-    cursor.executemany(
+    cursor.fast_executemany = True  # pyodbc wants a list: send the rows chunk by chunk
+    sql = (
         f"INSERT INTO {q(table)} ({', '.join(map(q, batch.columns))}) VALUES "
-        f"({', '.join(['?'] * len(batch.columns))})",
-        list(batch.rows()),
+        f"({', '.join(['?'] * len(batch.columns))})"
     )
+    rows = batch.rows()
+    while chunk := list(islice(rows, _CHUNK_ROWS)):
+        cursor.executemany(sql, chunk)
 
 
 def _ms_upsert(

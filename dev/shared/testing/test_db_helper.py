@@ -511,6 +511,16 @@ def test_a_bad_late_row_leaves_the_target_unchanged(database):
     assert database.table_checksum("stock") == before
 
 
+def test_a_bad_value_in_a_later_chunk_rolls_back_the_chunks_already_sent(database, monkeypatch):
+    before = checked_table(database)
+    monkeypatch.setattr(dbh, "_CHUNK_ROWS", 1000)  # rows are converted and sent 1,000 at a time
+    batch = make_items(5000, version=2).astype({"qty": object})
+    batch.loc[4500, "qty"] = "lots"
+    with pytest.raises(LoadError, match=r"stock\.qty: row 4500 holds 'lots', which is not an int"):
+        database.upsert_frame(batch, "stock", ["id"])
+    assert database.table_checksum("stock") == before
+
+
 def test_a_bad_late_row_into_an_empty_table_leaves_it_empty(database):
     checked_table(database, rows=0)
     batch = make_items(3000, version=2)
