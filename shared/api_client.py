@@ -27,6 +27,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import logging
+import math
 import random
 import re
 import ssl
@@ -369,14 +370,14 @@ def _norm(code: str | None) -> str:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    """A finite number from a response field, else None (inf/nan would poison waits and codes)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

@@ -44,6 +44,14 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML safely (libyaml's C loader when installed, the pure-Python one otherwise)."""
+    return yaml.load(text, Loader=_LOADER)  # a safe loader either way
+
+
 class ConfigError(Exception):
     """A missing or bad configuration value; the message is one line naming key and source."""
 
@@ -192,7 +200,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     return _mapping(data, str(path))
@@ -214,7 +222,7 @@ def _env_layer(environ: Mapping[str, str]) -> dict[str, Any]:
     for var, raw in environ.items():
         if var.startswith("CONFIG__") and len(var) > 8:
             try:
-                value = yaml.safe_load(raw)
+                value = load_yaml(raw)
             except yaml.YAMLError:
                 value = raw
             _set(layer, [part.lower() for part in var[8:].split("__") if part], value)

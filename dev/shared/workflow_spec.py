@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dev.shared.noxkit import NAME_RE, RESERVED, ROOT
+from shared.config import load_yaml
 
 
 class SpecError(Exception):
@@ -113,7 +114,7 @@ def spec_path(name: str, root: Path = ROOT) -> Path:
 def parse_spec(text: str, where: str) -> WorkflowSpec:
     """Parse workflow.yaml text; errors name the file and the field."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise SpecError(f"{where}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):

@@ -993,3 +993,11 @@ def test_from_config_without_token_names_the_secret(monkeypatch):
 
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__]))
+
+
+@pytest.mark.parametrize("status_code", [float("inf"), float("nan"), "1e999", "-inf"])
+def test_non_finite_numbers_in_error_bodies_are_ignored(status_code):
+    # found by the reliability suite's fuzzing: int(inf) raised OverflowError
+    error = classify_monday_response(500, {"error_code": "X", "status_code": status_code})
+    assert isinstance(error, MondayError)
+    assert error.status == 500
