@@ -33,26 +33,28 @@ def present(values: Any) -> np.ndarray:
     return np.asarray(pc.not_equal(values, "").to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def numbers(values: Any) -> np.ndarray:
-    """Trimmed text -> float64; NaN where empty or not a finite plain number."""
-    blank = pc.equal(values, "")
-    clean = pc.if_else(
-        blank, pa.scalar(None, pa.large_string()), pc.cast(values, pa.large_string())
-    )
-    try:
-        parsed = pc.cast(clean, pa.float64())
-    except pa.ArrowInvalid:  # some value is not a number: keep the ones that are
-        ok = pc.match_substring_regex(clean, NUMBER)
-        parsed = pc.cast(pc.if_else(ok, clean, pa.scalar(None, pa.large_string())), pa.float64())
+def numbers(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Text -> (float64 values, given): NaN where blank or not a finite plain number; `given`
+    is False where the text is empty or only whitespace. Surrounding whitespace is allowed."""
+    text = pc.cast(arrow(values), pa.large_string())
+    null = pa.scalar(None, pa.large_string())
+    try:  # the common case: every value a number or empty
+        parsed = pc.cast(pc.if_else(pc.equal(text, ""), null, text), pa.float64())
+        given = present(pc.fill_null(text, ""))
+    except pa.ArrowInvalid:  # whitespace or words somewhere: trim, keep what is a number
+        text = trimmed(text)
+        ok = pc.match_substring_regex(text, NUMBER)
+        parsed = pc.cast(pc.if_else(ok, text, null), pa.float64())
+        given = present(text)
     out = np.asarray(pc.fill_null(parsed, np.nan).to_numpy(zero_copy_only=False), dtype=float)
-    return np.where(np.isfinite(out), out, np.nan)
+    return np.where(np.isfinite(out), out, np.nan), given
 
 
 def lookup(values: Any, keys: Any) -> np.ndarray:
     """Position of each value in `keys` (an Index or sequence of text), -1 when absent."""
     value_set = pa.array(pd.Index(keys).astype(str).to_numpy(dtype=object), type=pa.large_string())
     found = pc.index_in(pc.cast(arrow(values), pa.large_string()), value_set=value_set)
-    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.array(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def objects(values: Any, rows: np.ndarray | None = None) -> np.ndarray:

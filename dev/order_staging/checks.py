@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import arrowtext as at
 from .canonical import RUSH_PRIORITIES
@@ -84,7 +86,7 @@ def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         delivery=pd.to_datetime(
             text["requested_delivery_date"], format="%Y-%m-%d", errors="coerce"
         ),
-        total=at.numbers(at.trimmed(text["order_total"])),
+        total=at.numbers(text["order_total"])[0],
         customer_known=known,
         currency_code=pd.Index(ref.currencies).get_indexer(text["currency"]),
     )
@@ -101,14 +103,12 @@ def type_headers(headers: pd.DataFrame, ref: Reference) -> pd.DataFrame:
 def type_lines(lines: pd.DataFrame, heads: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Typed line fields (`<field>_given` = non-empty text), product, stock and price lookups."""
     pos = lines["order_pos"].to_numpy(dtype=np.int64)
-    sku = at.trimmed(lines["sku"])
+    sku, product = _skus(lines["sku"], ref)
     typed: dict[str, object] = {"sku": sku.to_pandas(), "sku_given": at.present(sku)}
     for col in LINE_NUMBERS:
-        text = at.trimmed(lines[col])
         typed[f"{col}_text"] = lines[col]
-        typed[col], typed[f"{col}_given"] = at.numbers(text), at.present(text)
+        typed[col], typed[f"{col}_given"] = at.numbers(lines[col])
     typed["discount_pct"] = np.where(typed["discount_pct_given"], typed["discount_pct"], 0.0)
-    product = at.lookup(sku, ref.products.index)
     cur = heads["currency_code"].to_numpy(dtype=np.int64)[pos]
     priced = (product >= 0) & (cur >= 0)
     list_price = np.full(len(lines), np.nan)
@@ -124,6 +124,17 @@ def type_lines(lines: pd.DataFrame, heads: pd.DataFrame, ref: Reference) -> pd.D
     )
     out["amount"] = out["quantity"] * out["unit_price"] * (1 - out["discount_pct"] / 100)
     return out
+
+
+def _skus(values: pd.Series, ref: Reference) -> tuple[object, np.ndarray]:
+    """SKU text and product position; only SKUs not found as sent are trimmed and looked up."""
+    sku = at.arrow(values)
+    product = at.lookup(sku, ref.products.index)
+    missing = product < 0
+    if missing.any():
+        sku = at.trimmed(sku)
+        product[missing] = at.lookup(pc.filter(sku, pa.array(missing)), ref.products.index)
+    return sku, product
 
 
 def line_violations(lines: pd.DataFrame, heads: pd.DataFrame, tol: float) -> list[Violation]:
