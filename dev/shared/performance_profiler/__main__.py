@@ -1,0 +1,8 @@
+"""Run `python -m dev.shared.performance_profiler show <performance.log>`."""
+
+from __future__ import annotations
+
+from dev.shared.performance_profiler import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
