@@ -67,7 +67,7 @@ __all__ = [
     "portable_type",
 ]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)  # the package logger: records keep their old name
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
