@@ -14,7 +14,7 @@ be read (they become null and are reported, never guessed).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -66,15 +66,22 @@ def gather(
         if cid not in position:
             out[cid] = dict.fromkeys(_needed(None, need), [None] * len(rows))
             continue
-        column = list(map(itemgetter(position[cid]), rows))
-        out[cid] = {key: _values(column, key) for key in _needed(column[0], need)}
+        at = itemgetter(position[cid])
+        keys = _needed(at(rows[0]), need)
+        # one field: one pass over the rows, no intermediate list of cells
+        column = rows if len(keys) == 1 else list(map(at, rows))
+        pick = at if len(keys) == 1 else None
+        out[cid] = {key: _values(column, key, pick) for key in keys}
     return out
 
 
-def _values(cells: list[Cell], key: str) -> list[Any]:
+def _values(column: Sequence[Any], key: str, pick: Callable[[Any], Cell] | None) -> list[Any]:
+    """``key`` of every cell; ``pick`` takes the cell out of a row when column holds rows."""
+    cells: Iterable[Cell] = column if pick is None else map(pick, column)
     try:  # C-level loops: faster than any Python loop over millions of cells
         return list(map(itemgetter(key), cells))
-    except KeyError:
+    except KeyError:  # some cell lacks the field: None there
+        cells = column if pick is None else map(pick, column)
         return [cell.get(key) for cell in cells]
 
 
