@@ -57,12 +57,10 @@ def lookup(values: Any, keys: Any) -> np.ndarray:
     return np.array(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def objects(values: Any, rows: np.ndarray | None = None) -> np.ndarray:
-    """Python strings (object array) of all values or of the given row positions."""
-    arr = arrow(values)
-    if rows is not None:
-        arr = pc.take(arr, pa.array(np.asarray(rows, dtype=np.int64)))
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+def objects(values: Any, rows: np.ndarray) -> np.ndarray:
+    """Python strings (object array) of the values at the given row positions."""
+    taken = pc.take(arrow(values), pa.array(np.asarray(rows, dtype=np.int64)))
+    return np.asarray(taken.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def codes(values: Any) -> np.ndarray:

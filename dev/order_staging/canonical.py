@@ -70,12 +70,6 @@ class ParsedFile:
     lines: pd.DataFrame  # LINE_COLUMNS
     raw: pd.DataFrame  # RAW_COLUMNS: the original payload of each order
 
-    @property
-    def line_count(self) -> int:
-        """Rows this file contributes: its lines, plus one per order that has no lines."""
-        with_lines = pd.unique(self.lines["order_seq"]) if len(self.lines) else []
-        return len(self.lines) + len(self.headers) - len(with_lines)
-
 
 def text_frame(data: dict[str, object], columns: tuple[str, ...], rows: int) -> pd.DataFrame:
     """A frame with exactly `columns`: text ("" for missing values or columns); the int

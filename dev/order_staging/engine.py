@@ -80,7 +80,7 @@ def evaluate(
     heads = checks.type_headers(batch.headers, reference)
     lines = checks.type_lines(batch.lines, heads, reference)
     line_v = checks.line_violations(lines, heads, settings.price_tolerance)
-    superseded = _mask(line_v, "OS-L08", len(lines))
+    superseded = next(v.mask for v in line_v if v.rule_id == "OS-L08")
     header_v = header_checks.header_violations(heads, lines, superseded, settings.total_tolerance)
     line_rejected = _any(line_v, len(lines))
     header_rejected = _any(header_v, len(heads))
@@ -105,13 +105,6 @@ def evaluate(
 
 def _pos(lines: pd.DataFrame) -> np.ndarray:
     return lines["order_pos"].to_numpy(dtype=np.int64)
-
-
-def _mask(violations: list[Violation], rule_id: str, size: int) -> np.ndarray:
-    for v in violations:
-        if v.rule_id == rule_id:
-            return v.mask
-    return np.zeros(size, dtype=bool)
 
 
 def _any(violations: list[Violation], size: int) -> np.ndarray:

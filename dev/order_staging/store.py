@@ -7,8 +7,6 @@ order_processing_log (one row per file and batch; its checksum marks the file as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
 
 from shared.db_helper import Database, TableSchema
@@ -139,7 +137,3 @@ def write_outputs(db: Database, frames: dict[str, pd.DataFrame]) -> dict[str, in
         )
         written[schema.name] = rows
     return written
-
-
-def table_names() -> Iterable[str]:
-    return (schema.name for schema in TABLES)

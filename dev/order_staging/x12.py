@@ -68,12 +68,9 @@ class Segments:
             self._id_codes
         ]
 
-    def __len__(self) -> int:
-        return len(self._starts)
-
-    def element(self, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    def element(self, k: int, rows: np.ndarray) -> np.ndarray:
         """Element k (0 = segment id) of the given segments, trimmed; "" where absent."""
-        rows = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
         out = np.full(len(rows), "", dtype=object)
         ok = self._lengths[rows] > k
         if ok.any():

@@ -328,6 +328,27 @@ def test_the_same_content_under_two_names_is_staged_once(workflow, sqlite_databa
     assert (summary.counts["files_processed"], summary.counts["files_skipped"]) == (1, 1)
 
 
+def test_a_dry_run_writes_nothing_and_a_replay_reads_known_files(
+    workflow, sqlite_database, tmp_path, pkg
+):
+    inbox = write_inbox(tmp_path / "inbox", {"a.csv": csv_text({})})
+    cfg_options = pkg.pipeline.StagingOptions(
+        inbox=inbox,
+        quarantine=tmp_path / "q",
+        settings=pkg.engine.Settings(fx_to_base={"EUR": 1.0}),
+    )
+    pkg.reference.load_reference_samples(sqlite_database, workflow.samples_dir)
+    dry = pkg.pipeline.stage_inbox(sqlite_database, cfg_options, "dry", write=False)
+    assert (dry.outcome.staged, dry.written) == (1, {})
+    assert not sqlite_database.table_exists("order_staging_validated")
+    run(workflow, sqlite_database, tmp_path, inbox)
+    replay = pkg.pipeline.stage_inbox(
+        sqlite_database, cfg_options, "again", write=False, reprocess=True
+    )
+    assert replay.counts()["files_processed"] == 1  # read although already logged
+    assert replay.frames["order_staging_validated"]["batch_id"].tolist() == ["again"]
+
+
 def test_an_empty_inbox_is_a_successful_run(workflow, sqlite_database, tmp_path):
     summary = run(workflow, sqlite_database, tmp_path, write_inbox(tmp_path / "inbox", {}))
     assert summary.status == "success"
