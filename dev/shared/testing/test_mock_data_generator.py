@@ -1,4 +1,4 @@
-"""Tests of dev/shared/mock_data_generator.py: value domains, determinism, schemas, defects, writers."""
+"""Tests of dev/shared/mock_data_generator/: value domains, determinism, schemas, defects, writers."""
 
 from __future__ import annotations
 
@@ -36,10 +36,13 @@ from dev.shared.mock_data_generator import (
     Schema,
     SchemaError,
     Sequence,
+    pools,
     read_frame,
     write_frame,
     write_table,
+    writers,
 )
+from dev.shared.mock_data_generator.text import _STRING_DTYPES
 from shared.db_helper import TableSchema
 
 pytestmark = pytest.mark.unit
@@ -147,7 +150,7 @@ def test_same_seed_gives_the_same_frame(customers, strings):
         ORDERS, 500, related={"customers": customers}
     )
     pd.testing.assert_frame_equal(a, b)
-    assert a["name"].dtype == mdg._STRING_DTYPES[strings]
+    assert a["name"].dtype == _STRING_DTYPES[strings]
 
 
 def test_different_seeds_give_different_frames(customers):
@@ -172,7 +175,7 @@ def test_string_modes_hold_the_same_values(customers):
     python = MockDataGenerator(3, string_dtype="python").generate(
         ORDERS, 200, related={"customers": customers}
     )
-    assert python["email"].dtype == mdg._STRING_DTYPES["python"]
+    assert python["email"].dtype == _STRING_DTYPES["python"]
     assert arrow["email"].tolist() == python["email"].tolist()
 
 
@@ -218,13 +221,13 @@ def test_names_are_realistic_and_varied(part):
 def test_companies_match_their_format():
     companies = one_column(Company())
     assert full_match(companies, Company().format_regex).all()
-    assert companies.str.split(" ").str[-1].isin(mdg._COMPANY_SUFFIXES).all()
+    assert companies.str.split(" ").str[-1].isin(pools._COMPANY_SUFFIXES).all()
 
 
 def test_emails_match_the_address_format_and_default_domains():
     emails = one_column(Email())
     assert full_match(emails, Email().format_regex).all()
-    assert emails.str.split("@").str[1].isin(list(mdg._EMAIL_DOMAINS)).all()
+    assert emails.str.split("@").str[1].isin(list(pools._EMAIL_DOMAINS)).all()
     assert emails.str.endswith("gmail.com").mean() > 0.2  # the most common domain dominates
 
 
@@ -239,14 +242,14 @@ def test_emails_with_own_domains_and_unique():
 
 
 def test_unique_emails_beyond_the_pool_get_a_row_suffix(monkeypatch):
-    monkeypatch.setattr(mdg, "_EMAIL_POOL_SIZE", 300)
-    mdg._email_pool.cache_clear()
-    mdg._local_parts.cache_clear()
+    monkeypatch.setattr(pools, "_EMAIL_POOL_SIZE", 300)
+    pools._email_pool.cache_clear()
+    pools._local_parts.cache_clear()
     try:
         emails = one_column(Email(domains=("x.org",), unique=True), 2000)
     finally:
-        mdg._email_pool.cache_clear()
-        mdg._local_parts.cache_clear()
+        pools._email_pool.cache_clear()
+        pools._local_parts.cache_clear()
     assert emails.is_unique
     assert full_match(emails, Email().format_regex).all()
 
@@ -906,8 +909,8 @@ def test_defects_in_python_string_mode(customers):
             Defect("duplicates", "name", 0.1),
         ],
     )
-    assert damaged["email"].dtype == mdg._STRING_DTYPES["python"]
-    assert damaged["order_id"].dtype == mdg._STRING_DTYPES["python"]
+    assert damaged["email"].dtype == _STRING_DTYPES["python"]
+    assert damaged["order_id"].dtype == _STRING_DTYPES["python"]
     assert changed_cells(frame, damaged) == {
         "email": set(report.rows("nulls", "email")),
         "order_id": set(report.rows("malformed", "order_id")),
@@ -981,7 +984,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch, orders):
         path.write_text("half", encoding="utf-8")
         raise OSError("disk full")
 
-    monkeypatch.setitem(mdg._WRITERS, ".csv", boom)
+    monkeypatch.setitem(writers._WRITERS, ".csv", boom)
     with pytest.raises(OSError, match="disk full"):
         write_frame(orders, tmp_path / "o.csv")
     assert list(tmp_path.iterdir()) == []
