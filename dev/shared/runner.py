@@ -23,7 +23,7 @@ from dev.shared.noxkit import ROOT, discover_workflows
 from dev.shared.workflow_spec import SpecError, WorkflowSpec, load_spec
 from shared.config import ConfigError, load_config
 
-SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_TOKEN = "sandbox-token"  # the local sandbox's fixed token; secret-scan: allow
 
 
 def lineage_order(specs: list[WorkflowSpec]) -> list[WorkflowSpec]:

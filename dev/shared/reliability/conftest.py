@@ -75,3 +75,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             + "  ".join(f"{k}={v}" for k, v in result["totals"].items())
             + f"  failed_tests={_OUTCOMES['failed']}"
         )
+
+
+# the framework tests' temporary repository copies, shared with this suite
+from dev.shared.testing.conftest import demo_repo, repo_copy  # noqa: F401

@@ -1,4 +1,7 @@
-"""Tests for dev.shared.gates: every gate passes on evidence and fails with a reason."""
+"""Tests for dev.shared.gates: every gate passes on evidence and fails with a reason.
+
+secret-scan: allow-file (the fake secrets below are what the scanner must find)
+"""
 
 from __future__ import annotations
 
@@ -300,3 +303,11 @@ def test_secret_scan_finds(line, kind):
 def test_secret_scan_ignores_references():
     text = "env:\n  DATABASE_URL: \"{{ secret('DATABASE_URL') }}\"\npassword = cfg.secret('X')\n"
     assert gates.secret_hits(text) == []
+
+
+def test_secret_scan_honours_allow_markers():
+    fake = 'api_token = "abcdefgh12345678"'
+    assert gates.secret_hits(fake)
+    assert gates.secret_hits(f"{fake}  # {gates.ALLOW_LINE}") == []
+    assert gates.secret_hits(f'"""{gates.ALLOW_FILE} (fixtures)"""\n{fake}\n') == []
+    assert gates.secret_hits("url = postgresql://u:***@h/db") == []  # already redacted
