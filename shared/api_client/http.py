@@ -60,7 +60,7 @@ __all__ = [
     "parse_retry_after",
 ]
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger(__package__)  # the package logger: records keep their old name
 _T = TypeVar("_T")
 _jitter = random.Random()  # module-level so a test can seed it
 MAX_SERVER_WAIT = 900.0  # seconds; a longer server-requested wait fails fast instead of hanging
