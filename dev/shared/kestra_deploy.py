@@ -11,6 +11,7 @@ KESTRA_PASSWORD (OSS basic auth) or KESTRA_API_TOKEN (EE/Cloud bearer token).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -145,17 +146,35 @@ class KestraClient:
 
 
 def namespace_files(workflow: str, root: Path = ROOT) -> Iterator[tuple[str, Path]]:
-    """(namespace path, file) for the promoted workflow and the shared runtime library."""
-    for folder in (root / "scripts" / workflow, root / "shared"):
-        for path in sorted(folder.rglob("*")):
+    """(namespace path, file) for the promoted workflow and the shared runtime library.
+
+    The promoted test suite and its support (listed in promotion.json) stay out of Kestra.
+    """
+    folder = root / "scripts" / workflow
+    record = (
+        json.loads((folder / "promotion.json").read_text())
+        if (folder / "promotion.json").exists()
+        else {}
+    )
+    support = tuple(record.get("test_support", []))
+    for base in (folder, root / "shared"):
+        for path in sorted(base.rglob("*")):
             rel = path.relative_to(root)
+            inner = path.relative_to(base).as_posix()
             if (
                 path.is_file()
                 and not (_SKIP_PARTS & set(rel.parts))
-                and path.name not in _SKIP_NAMES
                 and path.suffix != ".pyc"
+                and not (base == folder and _is_support(inner, support))
             ):
                 yield rel.as_posix(), path
+
+
+def _is_support(inner: str, support: tuple[str, ...]) -> bool:
+    return (
+        any(inner == s or (s.endswith("/") and inner.startswith(s)) for s in support)
+        or inner in _SKIP_NAMES
+    )
 
 
 def deploy(

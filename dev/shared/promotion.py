@@ -204,10 +204,7 @@ def build_staging(workflow: str, version: int, gates: GateReport | None, root: P
             shutil.copy2(path, staging / rel)
     (staging / "__init__.py").touch()
     (scripts_dir(root) / "__init__.py").touch()
-    shutil.copy2(source / "testing" / f"test_{workflow}.py", staging / "test_production.py")
-    samples = source / "testing" / "test_data_samples"
-    if samples.exists():
-        shutil.copytree(samples, staging / "test_data_samples")
+    support = _copy_test_support(source, staging)
     (staging / f"{workflow}.flow.yaml").write_text(kestra.render_flow(spec), encoding="utf-8")
     (staging / "requirements.txt").write_text(runtime_requirements(root), encoding="utf-8")
     record = {
@@ -218,10 +215,42 @@ def build_staging(workflow: str, version: int, gates: GateReport | None, root: P
         "source_checksum": source_checksum(workflow, root),
         "gates": gates.summary() if gates else {},
         "gates_passed": gates.passed if gates else None,
+        "test_support": support,
         "checksums": checksums(staging),
     }
     (staging / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return staging
+
+
+def _copy_test_support(source: Path, staging: Path) -> list[str]:
+    """test_production.py and what it needs beside it; returns those paths (not deployed).
+
+    The suite's helpers (conftest.py, builders, ...) sit beside it so its relative imports
+    work; validation/ and the samples keep their names.
+    """
+    testing = source / "testing"
+    shutil.copy2(testing / f"test_{source.name}.py", staging / "test_production.py")
+    support = ["test_production.py"]
+    for path in sorted(testing.glob("*.py")):
+        if path.name.startswith("test_") or path.name == "__init__.py":
+            continue
+        if (staging / path.name).exists():
+            raise PromotionError(
+                f"testing/{path.name} would overwrite the workflow's own "
+                f"{path.name} in scripts/{source.name}: rename one of them"
+            )
+        shutil.copy2(path, staging / path.name)
+        support.append(path.name)
+    for folder, name in (
+        (testing / "test_data_samples", "test_data_samples"),
+        (source / "validation", "validation"),
+    ):
+        if folder.exists():
+            shutil.copytree(
+                folder, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
+            support.append(f"{name}/")
+    return support
 
 
 def runtime_requirements(root: Path = ROOT) -> str:
