@@ -111,7 +111,6 @@ def join_groups(
 ) -> Any:
     """Concatenate texts per group (groups numbered 0..n_groups-1), vectorised with Arrow."""
     groups = np.asarray(groups, dtype=np.int64)
-    order = np.argsort(groups, kind="stable")
     counts = np.bincount(groups, minlength=n_groups)
     offsets = pa.array(np.concatenate([[0], counts.cumsum()]), type=pa.int64())
     texts = (
@@ -119,7 +118,9 @@ def join_groups(
         if isinstance(texts, pa.Array | pa.ChunkedArray)
         else pa.array(np.asarray(texts, dtype=object), type=pa.large_string())
     )
-    values = pc.take(pc.cast(texts, pa.large_string()), pa.array(order))
+    values = pc.cast(texts, pa.large_string())
+    if len(groups) > 1 and not np.all(groups[1:] >= groups[:-1]):  # rows of a group apart
+        values = pc.take(values, pa.array(np.argsort(groups, kind="stable")))
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), _large(sep))

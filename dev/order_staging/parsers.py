@@ -163,7 +163,8 @@ def _csv_header(text: str) -> list[str]:
 
 def _csv_lines(data: bytes) -> pa.Array:
     """The non-empty text lines of the file (header first), as the reader counts rows."""
-    lines = pa.array(data.split(b"\n"), type=pa.large_binary()).cast(pa.large_string())
+    whole = pa.array([data], type=pa.large_binary())
+    lines = pc.list_flatten(pc.split_pattern(whole, b"\n")).cast(pa.large_string())
     if b"\r" in data:
         lines = pc.utf8_rtrim(lines, "\r")
     if b"\n\n" in data or b"\r" in data or data.startswith(b"\n"):

@@ -161,8 +161,9 @@ def stage_inbox(
     reprocess=True files already in the processing log are read again (a replay).
 
     The raw payloads are known once the files are parsed: on a server database they load on a
-    second connection while the rules run (SQLite allows one writer, so there it waits). The
-    processing log is written last, after every other table committed.
+    second connection while the rules run, and the errors follow them there while this
+    connection loads the validated lines (SQLite allows one writer: there the loads take turns).
+    The processing log is written last, after every other table committed.
     """
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -175,15 +176,19 @@ def stage_inbox(
     raw = {store.RAW.name: outputs.raw_frame(batch, batch_id)}
     parallel = write and db.dialect != "sqlite"
     with ThreadPoolExecutor(max_workers=1) as background:
-        raw_load = background.submit(store.write_outputs, db, raw) if parallel else None
+        loads = [background.submit(store.write_outputs, db, raw)] if parallel else []
         outcome = evaluate_batch(db, options, batch)
         seconds["validate"] = time.perf_counter() - clock - seconds["read"]
         frames = build_frames(outcome, files, batch_id)
-        written = {}
-        if write:
-            written = store.write_outputs(db, frames if parallel else {**raw, **frames})
-        if raw_load is not None:
-            written |= raw_load.result()
+        written: dict[str, int] = {}
+        if parallel:  # errors after raw on the second connection, validated on this one
+            errors = {store.ERRORS.name: frames[store.ERRORS.name]}
+            loads.append(background.submit(store.write_outputs, db, errors))
+            written = store.write_outputs(db, {store.VALIDATED.name: frames[store.VALIDATED.name]})
+        elif write:
+            written = store.write_outputs(db, {**raw, **frames})
+        for load in loads:
+            written |= load.result()
     frames |= raw
     frames[store.LOG.name] = outputs.log_frame(files.reports, batch_id, time.perf_counter() - clock)
     if write:
