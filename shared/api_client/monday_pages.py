@@ -1,0 +1,163 @@
+"""Monday GraphQL reads: the queries, boards page by page, items by cursor, subitems by id."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from .monday_errors import _ADVICE, MondayNotFoundError, _as_dict
+
+_log = logging.getLogger(__package__)  # the package logger: records keep their old name
+ITEMS_BY_ID_CHUNK = 100  # root items(ids:) takes at most 100 ids
+BOARDS_PAGE = 100
+
+# MondayClient._execute: (query, variables, context for messages) -> the response's data
+_Execute = Callable[[str, Mapping[str, Any] | None, str], dict[str, Any]]
+
+_COMPLEXITY = "complexity { before after query reset_in_x_seconds }"
+_TYPED_VALUES = """
+    ... on StatusValue { index label }
+    ... on DateValue { date time }
+    ... on NumbersValue { number }
+    ... on PeopleValue { persons_and_teams { id kind } }
+    ... on DropdownValue { values { id label } }
+    ... on TimelineValue { from to }
+    ... on CheckboxValue { checked }"""
+_BOARDS_QUERY = (
+    "query ($ids: [ID!], $state: State, $limit: Int!, $page: Int!) {\n"
+    f"  {_COMPLEXITY}\n"
+    "  boards(ids: $ids, state: $state, limit: $limit, page: $page) {\n"
+    "    id name state columns { id title type settings_str } groups { id title }\n  }\n}"
+)
+
+
+def _item_fragment(*, filtered: bool, subitem_ids: bool) -> str:
+    columns = "column_values(ids: $columns)" if filtered else "column_values"
+    subitems = " subitems { id }" if subitem_ids else ""
+    return (
+        "fragment ItemFields on Item {\n"
+        "  id name state created_at updated_at group { id title }" + subitems + "\n"
+        f"  {columns} {{\n    id type text value{_TYPED_VALUES}\n  }}\n}}"
+    )
+
+
+def _columns_var(filtered: bool) -> str:
+    return ", $columns: [String!]" if filtered else ""
+
+
+def _first_page_query(*, filtered: bool, subitems: bool) -> str:
+    return (
+        f"query ($board: [ID!], $state: State, $limit: Int!{_columns_var(filtered)}) {{\n"
+        f"  {_COMPLEXITY}\n  boards(ids: $board, state: $state) {{\n"
+        "    id items_page(limit: $limit) { cursor items { ...ItemFields } }\n  }\n}\n"
+        + _item_fragment(filtered=filtered, subitem_ids=subitems)
+    )
+
+
+def _next_page_query(*, filtered: bool, subitems: bool) -> str:
+    return (
+        f"query ($c: String!, $limit: Int!{_columns_var(filtered)}) {{\n  {_COMPLEXITY}\n"
+        "  next_items_page(cursor: $c, limit: $limit) { cursor items { ...ItemFields } }\n}\n"
+        + _item_fragment(filtered=filtered, subitem_ids=subitems)
+    )
+
+
+_SUBITEMS_QUERY = (
+    f"query ($ids: [ID!], $limit: Int!) {{\n  {_COMPLEXITY}\n"
+    "  items(ids: $ids, limit: $limit) { ...ItemFields parent_item { id } }\n}\n"
+    + _item_fragment(filtered=False, subitem_ids=False)
+)
+
+
+def _chunks(values: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+def _read_boards(execute: _Execute, ids: Sequence[str] | None, state: str) -> list[dict[str, Any]]:
+    """Boards (all, or ``ids`` BOARDS_PAGE at a time); ids not found are logged."""
+    wanted = [str(board_id) for board_id in ids] if ids is not None else None
+    chunks: list[list[str] | None] = (
+        list(_chunks(wanted, BOARDS_PAGE)) if wanted is not None else [None]
+    )
+    found = [board for chunk in chunks for board in _boards_pages(execute, chunk, state)]
+    if wanted is not None:
+        missing = sorted(set(wanted) - {str(board.get("id")) for board in found})
+        if missing:
+            _log.warning("boards not found (state=%s): %s", state, ", ".join(missing))
+    return found
+
+
+def _boards_pages(execute: _Execute, ids: list[str] | None, state: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        variables = {"ids": ids, "state": state, "limit": BOARDS_PAGE, "page": page}
+        batch = execute(_BOARDS_QUERY, variables, f"boards page {page}").get("boards")
+        batch = batch if isinstance(batch, list) else []
+        found.extend(batch)
+        if len(batch) < BOARDS_PAGE:
+            return found
+        page += 1
+
+
+def _read_items(
+    execute: _Execute,
+    board_id: str,
+    column_ids: Sequence[str] | None,
+    state: str,
+    subitems: bool,
+    page_limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """(items, pages) of one pass over a board: items_page, then next_items_page to the end."""
+    filtered = column_ids is not None
+    extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
+    first = _first_page_query(filtered=filtered, subitems=subitems)
+    variables = {"board": [board_id], "state": state, "limit": page_limit, **extra}
+    boards = execute(first, variables, f"board {board_id} page 1").get("boards")
+    if not isinstance(boards, list) or not boards:
+        raise MondayNotFoundError(
+            f"Monday API board {board_id}: no such board with state={state!r} visible to "
+            f"this token ({_ADVICE[MondayNotFoundError]})",
+            code="BOARD_NOT_FOUND",
+        )
+    page = _as_dict(_as_dict(boards[0]).get("items_page"))
+    nxt = _next_page_query(filtered=filtered, subitems=subitems)
+    return _follow_cursor(execute, board_id, page, nxt, page_limit, extra)
+
+
+def _follow_cursor(
+    execute: _Execute,
+    board_id: str,
+    page: dict[str, Any],
+    query: str,
+    page_limit: int,
+    extra: dict[str, Any],
+) -> tuple[list[dict[str, Any]], int]:
+    items: list[dict[str, Any]] = list(page.get("items") or [])
+    pages = 1
+    cursor, got_items = page.get("cursor"), bool(page.get("items"))
+    while cursor and got_items:
+        context = f"board {board_id} page {pages + 1} (cursor {str(cursor)[:24]}...)"
+        variables = {"c": cursor, "limit": page_limit, **extra}
+        page = _as_dict(execute(query, variables, context).get("next_items_page"))
+        pages += 1
+        items.extend(page.get("items") or [])
+        cursor, got_items = page.get("cursor"), bool(page.get("items"))
+    return items, pages
+
+
+def _attach_subitems(execute: _Execute, board_id: str, parents: list[dict[str, Any]]) -> None:
+    """Replace each parent's ``subitems [{id}]`` with full subitems read by id, 100 a call."""
+    ids = [str(sub["id"]) for p in parents for sub in p.get("subitems") or [] if "id" in sub]
+    by_id: dict[str, dict[str, Any]] = {}
+    for number, chunk in enumerate(_chunks(ids, ITEMS_BY_ID_CHUNK), start=1):
+        variables = {"ids": chunk, "limit": len(chunk)}
+        data = execute(_SUBITEMS_QUERY, variables, f"board {board_id} subitems batch {number}")
+        by_id.update({str(item["id"]): item for item in data.get("items") or []})
+    for parent in parents:
+        wanted = [str(sub["id"]) for sub in parent.get("subitems") or [] if "id" in sub]
+        parent["subitems"] = [by_id[sub_id] for sub_id in wanted if sub_id in by_id]
+    if missing := sorted(set(ids) - set(by_id)):
+        _log.warning("board %s: subitems gone before they were read: %s", board_id, missing)
