@@ -38,7 +38,7 @@ def isolated_logging(monkeypatch) -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     chatty = {name: logging.getLogger(name).level for name in lh._CHATTY}
-    monkeypatch.setattr(lh, "_redactor", lh._Redactor())
+    monkeypatch.setattr("shared.log_helper.redaction._redactor", lh._Redactor())
     for var in _ENV:
         monkeypatch.delenv(var, raising=False)
     yield

@@ -75,7 +75,7 @@ _RESERVED = {"ts", "level", "logger", "message", "exc", "stack"}
 _STATUSES = ("running", "success", "failed")
 _TEXT_HIDDEN = {"run_summary"}  # already in the message as the rendered summary
 _CHATTY = ("httpx", "httpcore")
-_log = logging.getLogger(__name__)
+_log = logging.getLogger(__package__)  # the package logger: records keep their old name
 
 
 class _Redactor:
