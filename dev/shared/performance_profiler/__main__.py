@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dev.shared.performance_profiler import main
+from .cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

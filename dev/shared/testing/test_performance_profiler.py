@@ -24,6 +24,8 @@ from dev.shared.performance_profiler import (
     PerformanceProfiler,
     check_budgets,
     compare_baseline,
+    flamegraph,
+    memory,
     record_flamegraph,
 )
 from dev.shared.workflow_spec import Budget
@@ -267,7 +269,7 @@ def test_sampler_thread_samples_while_a_stage_is_open():
             seen.set()
         return float(len(reads))
 
-    tracker = pp._PeakTracker(read, interval=0.001)
+    tracker = memory._PeakTracker(read, interval=0.001)
     token = tracker.open()
     assert seen.wait(10)  # an event, not a timing: the thread must have read several times
     assert tracker.close(token) >= 5.0
@@ -278,22 +280,22 @@ def test_process_mode_reports_lifetime_peak(tmp_path):
     prof = profiler(tmp_path, rss_mode="process")
     with prof.stage("s") as result:
         pass
-    assert result.peak_rss_mb >= (pp._status_mb("VmRSS") or math.inf)
+    assert result.peak_rss_mb >= (memory._status_mb("VmRSS") or math.inf)
 
 
 def test_detect_rss_mode(tmp_path, monkeypatch):
     status = tmp_path / "status"
     status.write_text("Name:\tpython\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n")
-    monkeypatch.setattr(pp, "_STATUS", status)
+    monkeypatch.setattr(memory, "_STATUS", status)
     (tmp_path / "clear_refs").write_text("")
-    monkeypatch.setattr(pp, "_CLEAR_REFS", tmp_path / "clear_refs")
+    monkeypatch.setattr(memory, "_CLEAR_REFS", tmp_path / "clear_refs")
     assert pp.detect_rss_mode() == "hwm"
     assert (tmp_path / "clear_refs").read_text() == "5"
-    assert pp._status_mb("VmHWM") == 2.0
-    assert pp._status_mb("VmSwap") is None
-    monkeypatch.setattr(pp, "_CLEAR_REFS", tmp_path)  # a directory: writing it fails
+    assert memory._status_mb("VmHWM") == 2.0
+    assert memory._status_mb("VmSwap") is None
+    monkeypatch.setattr(memory, "_CLEAR_REFS", tmp_path)  # a directory: writing it fails
     assert pp.detect_rss_mode() == "sampled"
-    monkeypatch.setattr(pp, "_STATUS", tmp_path / "no-proc")
+    monkeypatch.setattr(memory, "_STATUS", tmp_path / "no-proc")
     assert pp.detect_rss_mode() == "process"
 
 
@@ -597,7 +599,7 @@ def test_flamegraph_refuses_to_rerun_when_py_spy_wrote_nothing(tmp_path):
 
 def test_attach_gives_up_without_banner(tmp_path):
     exe = fake_py_spy(tmp_path, "#!/bin/sh\nexec sleep 30\n")
-    proc, error = pp._attach(exe, tmp_path / "x.svg", 100, wait=0.2)
+    proc, error = flamegraph._attach(exe, tmp_path / "x.svg", 100, wait=0.2)
     assert proc is None
     assert error == "no sampling banner within 0.2 s"
 
@@ -607,7 +609,7 @@ def test_detach_kills_a_py_spy_that_ignores_ctrl_c(tmp_path):
     proc = subprocess.Popen([exe], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     assert proc.stdout.readline() == "ready\n"  # Ctrl-C is ignored from here on
-    pp._detach(proc, timeout=0.2)
+    flamegraph._detach(proc, timeout=0.2)
     assert proc.returncode == -9
 
 
@@ -619,9 +621,9 @@ def test_find_py_spy(tmp_path):
 
 
 def test_last_line_prefers_error_lines():
-    assert pp._last_line("a\nError: x\nStack backtrace:\n 0: y\n") == "Error: x"
-    assert pp._last_line("\nfirst\nsecond\n") == "second"
-    assert pp._last_line("") == "no output"
+    assert flamegraph._last_line("a\nError: x\nStack backtrace:\n 0: y\n") == "Error: x"
+    assert flamegraph._last_line("\nfirst\nsecond\n") == "second"
+    assert flamegraph._last_line("") == "no output"
 
 
 # --- CLI -----------------------------------------------------------------------------------
@@ -690,9 +692,9 @@ def test_rows_per_second_is_finite_for_real_clock(tmp_path):
 def test_proc_files_are_reopened_in_a_forked_child(tmp_path, monkeypatch):
     status = tmp_path / "status"
     status.write_text("VmRSS:\t 4096 kB\n")
-    monkeypatch.setattr(pp, "_STATUS", status)
-    parent_fd = pp._proc_fd(status, os.O_RDONLY)
-    assert pp._proc_fd(status, os.O_RDONLY) == parent_fd  # kept open
+    monkeypatch.setattr(memory, "_STATUS", status)
+    parent_fd = memory._proc_fd(status, os.O_RDONLY)
+    assert memory._proc_fd(status, os.O_RDONLY) == parent_fd  # kept open
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as if forked: /proc/self is another file
-    assert pp._proc_fd(status, os.O_RDONLY) != parent_fd
-    assert pp._status_mb("VmRSS") == 4.0
+    assert memory._proc_fd(status, os.O_RDONLY) != parent_fd
+    assert memory._status_mb("VmRSS") == 4.0
