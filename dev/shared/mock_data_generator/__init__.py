@@ -78,3 +78,10 @@ __all__ = [
     "write_frame",
     "write_table",
 ]
+
+# Public classes and functions name the package as their module, as before the split
+# (tracebacks, reprs and pickles use the public path).
+for _public in __all__:
+    if getattr(globals()[_public], "__module__", "").startswith(f"{__name__}."):
+        globals()[_public].__module__ = __name__
+del _public
