@@ -35,6 +35,12 @@ class BoardExtract:
     def board_id(self) -> str:
         return str(self.board["id"])
 
+    def summary(self) -> BoardExtract:
+        """The same read without its items (what the sync log needs; frees the memory)."""
+        return BoardExtract(
+            self.board, [], self.pages, self.complexity_used, self.restarts, self.seconds
+        )
+
     @property
     def subitems(self) -> list[dict[str, Any]]:
         """Every item's subitems (present when read with subitems=True), parent ids attached."""

@@ -639,6 +639,31 @@ def test_sync_loads_board_tables_and_every_metadata_table(
     assert set(mapping["board_id"]) == {DELIVERY, DEALS, f"{DEALS}:subitems", ALL_TYPES}
 
 
+def test_the_cycle_collector_pauses_during_a_board_and_is_restored(mb):
+    import gc
+
+    assert gc.isenabled()
+    with mb.sync.no_cycle_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with mb.sync.no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_a_synced_board_does_not_keep_its_items_in_memory(
+    workflow, mb, sqlite_database, monday_sandbox
+):
+    outcome = sync(mb, sqlite_database, monday_sandbox, {"boards": [{"id": DEALS}]})[0]
+    assert outcome.status == "success"
+    assert outcome.extract.items == []
+    assert outcome.extract.pages == 1
+
+
 @pytest.mark.requirement("REQ-MB-017")
 def test_a_second_sync_changes_nothing(workflow, mb, sqlite_database, monday_sandbox):
     values = workflow.spec["config"]
