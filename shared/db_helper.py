@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from hashlib import sha256
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -481,14 +481,14 @@ def _to_datetimes(series: pd.Series[Any], where: str, unit: str) -> Any:
 
 
 def _datetime_text(array: Any) -> list[Any]:
-    """ISO text, 'YYYY-MM-DD[ HH:MM:SS.ffffff]', built by numpy (2x faster than isoformat)."""
+    """ISO text 'YYYY-MM-DD[ HH:MM:SS.ffffff]': numpy formats each distinct value once."""
+    codes, distinct = pd.factorize(array)  # NaT -> code -1
     width = 10 if array.dtype == np.dtype("datetime64[D]") else 26
-    text = array.astype(f"U{width}")
+    text = np.asarray(distinct).astype(f"U{width}")
     if width > 10:
         text.view("U1").reshape(-1, width)[:, 10] = " "
-    values = text.astype(object)
-    values[np.isnat(array)] = None
-    return list(values.tolist())
+    lookup = np.append(text.astype(object), np.array([None], dtype=object))  # code -1: None
+    return list(lookup[codes].tolist())
 
 
 def _to_json(series: pd.Series[Any], where: str) -> list[Any]:
@@ -583,19 +583,19 @@ class _Batch:
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """Converted rows; a bad value raises LoadError (inside the load's transaction)."""
+        starts = range(0, len(self.frame), _CHUNK_ROWS)
+        return chain.from_iterable(self._chunk(start) for start in starts)
+
+    def _chunk(self, start: int) -> Iterator[tuple[Any, ...]]:
+        part = self.frame.iloc[start : start + _CHUNK_ROWS]
         binary = self.copy_types is not None
-        for start in range(0, len(self.frame), _CHUNK_ROWS):
-            part = self.frame.iloc[start : start + _CHUNK_ROWS]
-            values = [
-                _finish(
-                    _convert(part[c], t.portable, f"{self.table}.{c}"),
-                    t.portable,
-                    self.dialect,
-                    binary,
-                )
-                for c, t in zip(self.columns, self.targets, strict=True)
-            ]
-            yield from zip(*values, strict=True)
+        values = [
+            _finish(
+                _convert(part[c], t.portable, f"{self.table}.{c}"), t.portable, self.dialect, binary
+            )
+            for c, t in zip(self.columns, self.targets, strict=True)
+        ]
+        return zip(*values, strict=False)  # equal lengths by construction
 
 
 # ----------------------------------------------------------------------------- values in

@@ -641,9 +641,11 @@ def test_postgres_backend_terminated_mid_copy_by_another_session(pg_database):
             time.sleep(0.002)
         watcher.dispose()
 
-    db._load_hook = lambda step, conn: (
-        pid.append(conn.connection.driver_connection.info.backend_pid) if step == "begin" else None
-    )
+    def remember_backend(step, conn):
+        if step == "begin":
+            pid.append(conn.connection.driver_connection.info.backend_pid)
+
+    db._load_hook = remember_backend
     thread = threading.Thread(target=killer)
     thread.start()
     try:
