@@ -43,6 +43,7 @@ def unit(name: str, extra: list[str]) -> int:
         print(f"{name}: no unit tests in {testing} (expected test_{name}.py)", file=sys.stderr)
         return 4
     out = _reports(name)
+    os.environ["COVERAGE_FILE"] = str(out / ".coverage")  # concurrent stages keep apart
     return pytest.main(
         [
             *files,
@@ -91,6 +92,7 @@ def validation(name: str, extra: list[str]) -> int:
 def framework(extra: list[str]) -> int:
     """The framework's own tests with branch coverage of shared/ and dev/shared/."""
     out = _reports("framework")
+    os.environ["COVERAGE_FILE"] = str(out / ".coverage")
     return pytest.main(
         [
             str(ROOT / "dev" / "shared" / "testing"),
