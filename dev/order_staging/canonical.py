@@ -96,6 +96,20 @@ def _text(values: pd.Series) -> pd.Series:
     return values.fillna("") if values.hasnans else values
 
 
+def frame_of(columns: dict[str, object], rows: int) -> pd.DataFrame:
+    """A frame from numpy arrays and scalars without copies or string inference: text stays
+    object arrays of Python strings (what the database drivers bind)."""
+    index = pd.RangeIndex(rows)
+    data = {}
+    for name, values in columns.items():
+        array = (
+            np.full(rows, values, dtype=object) if isinstance(values, str) else np.asarray(values)
+        )
+        dtype = object if array.dtype == object else None
+        data[name] = pd.Series(array, index=index, dtype=dtype, copy=False)
+    return pd.DataFrame(data, copy=False)
+
+
 def empty_parsed(fmt: str) -> ParsedFile:
     """A file with no orders (a CSV with only its header, an empty `orders` list)."""
     return ParsedFile(

@@ -17,6 +17,7 @@ import pandas as pd
 from . import arrowtext as at
 from . import checks, header_checks
 from .batch import Batch
+from .canonical import frame_of
 from .checks import Violation
 from .reference import Reference
 from .rules import RULES
@@ -150,12 +151,7 @@ def build_errors(
         frame[name] = np.concatenate(
             [_take(getattr(v, name), slots, _default(v, name, default)) for _, v, slots in parts]
         )
-    return pd.DataFrame(
-        {c: pd.Series(frame[c], dtype=_DTYPES.get(c, object)) for c in ERROR_COLUMNS}
-    )
-
-
-_DTYPES = {"order_seq": "int64", "row_no": "int64"}
+    return frame_of({c: frame[c] for c in ERROR_COLUMNS}, len(rows))
 
 
 def _default(v: Violation, name: str, default: str | None) -> str:
