@@ -7,8 +7,9 @@ string joins, not 75,000 renders.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, cast
 
@@ -249,7 +250,7 @@ def _page(
         if name == "cursor":
             out.append(dumps(ctx.cursors.cursor(session, offset + limit) if more else None))
         elif name == "items":
-            out.extend(("[", ",".join(render_items(board, rows, sub_selections(fields), ctx)), "]"))
+            out.append(render_page(board, rows, sub_selections(fields), ctx))
         else:
             out.append('"ItemsResponse"')
     out.append("}")
@@ -258,19 +259,40 @@ def _page(
 # -- items ------------------------------------------------------------------------------------
 
 ItemField = Callable[[Board, Rows, str, list[FieldNode], Context], list[str]]
+# Per-row text pieces: piece sequence k holds the k-th piece of every row (or repeats one piece);
+# a row's JSON is the concatenation of its pieces, so a page is one join, with no per-item copy.
+Pieces = list[Iterable[str]]
+
+
+def item_pieces(
+    board: Board, rows: Rows, selections: Sequence[SelectionNode], ctx: Context
+) -> Pieces:
+    """The pieces of each item's JSON body (between its braces), fields in query order."""
+    pieces: Pieces = []
+    for n, (key, nodes) in enumerate(ctx.fields(selections, "Item").items()):
+        prefix = f'{"," if n else ""}"{key}":'
+        if nodes[0].name.value == "column_values":
+            pieces.extend(_column_value_pieces(board, rows, prefix, nodes, ctx))
+        else:
+            pieces.append(_ITEM_FIELDS[nodes[0].name.value](board, rows, prefix, nodes, ctx))
+    return pieces
 
 
 def render_items(
     board: Board, rows: Rows, selections: Sequence[SelectionNode], ctx: Context
 ) -> list[str]:
     """JSON text of each item in ``rows`` with the fields the query selects."""
-    columns = [
-        _ITEM_FIELDS[nodes[0].name.value](board, rows, f'"{key}":', nodes, ctx)
-        for key, nodes in ctx.fields(selections, "Item").items()
-    ]
-    if not columns:
-        return ["{}"] * len(rows)
-    return ["{" + ",".join(parts) + "}" for parts in zip(*columns, strict=True)]
+    pieces = item_pieces(board, rows, selections, ctx)
+    return ["".join(parts) + "}" for parts in zip(repeat("{", len(rows)), *pieces, strict=True)]
+
+
+def render_page(board: Board, rows: Rows, selections: Sequence[SelectionNode], ctx: Context) -> str:
+    """The JSON array of the items in ``rows``: one join over every piece of every item."""
+    if not len(rows):
+        return "[]"
+    opens = ["[{", *repeat("},{", len(rows) - 1)]
+    items = zip(opens, *item_pieces(board, rows, selections, ctx), strict=True)
+    return "".join(chain(chain.from_iterable(items), ("}]",)))  # one copy of the page text
 
 
 def _attribute(name: str) -> ItemField:
@@ -336,9 +358,9 @@ def _subitems(
     return [prefix + "[" + ",".join(next(rendered) for _ in rs) + "]" for rs in lists]
 
 
-def _column_values(
+def _column_value_pieces(
     board: Board, rows: Rows, prefix: str, nodes: list[FieldNode], ctx: Context
-) -> list[str]:
+) -> Pieces:
     args = ctx.args(nodes[0])
     ids = {str(i) for i in as_list(args["ids"])} if args.get("ids") is not None else None
     types = set(as_list(args["types"])) if args.get("types") is not None else None
@@ -352,8 +374,13 @@ def _column_values(
         _cells(board, c, rows, row_list, ctx.tree(nodes, CELL_TYPENAMES[c.type])) for c in columns
     ]
     if not cells:
-        return [prefix + "[]"] * len(rows)
-    return [prefix + "[" + ",".join(parts) + "]" for parts in zip(*cells, strict=True)]
+        return [repeat(prefix + "[]", len(rows))]
+    n = len(rows)
+    pieces: Pieces = [repeat(prefix + "[", n), cells[0]]
+    for column in cells[1:]:
+        pieces.extend((repeat(",", n), column))
+    pieces.append(repeat("]", n))
+    return pieces
 
 
 def _cells(
@@ -429,7 +456,6 @@ _ITEM_FIELDS: dict[str, ItemField] = {
     "board": _item_board,
     "parent_item": _parent,
     "subitems": _subitems,
-    "column_values": _column_values,
 }
 _ROOT: dict[str, Callable[[list[FieldNode], Context, list[str]], None]] = {
     "complexity": _complexity,
