@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from typing import Any, Protocol
 
 from .model import BoardDataError, Column, People
@@ -20,7 +19,8 @@ from .schema import CELL_TYPENAMES
 DEFAULT_CHANGED_AT = "2024-10-01T08:00:00.000Z"
 # ASCII-only JSON text (\\u escapes) keeps every fragment a 1-byte-per-char str: joins of
 # megabyte pages stay memcpy-fast and .encode() is free. Equivalent JSON for any parser.
-dumps = partial(json.dumps, separators=(",", ":"))
+# One encoder for every call: json.dumps(..., separators=...) builds a new one each time.
+dumps: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
 
 COUNTRIES: Mapping[str, str] = {
     "US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France",
