@@ -250,7 +250,7 @@ def _page(
         if name == "cursor":
             out.append(dumps(ctx.cursors.cursor(session, offset + limit) if more else None))
         elif name == "items":
-            out.append(render_page(board, rows, sub_selections(fields), ctx))
+            out.extend(page_pieces(board, rows, sub_selections(fields), ctx))
         else:
             out.append('"ItemsResponse"')
     out.append("}")
@@ -286,13 +286,15 @@ def render_items(
     return ["".join(parts) + "}" for parts in zip(repeat("{", len(rows)), *pieces, strict=True)]
 
 
-def render_page(board: Board, rows: Rows, selections: Sequence[SelectionNode], ctx: Context) -> str:
-    """The JSON array of the items in ``rows``: one join over every piece of every item."""
+def page_pieces(
+    board: Board, rows: Rows, selections: Sequence[SelectionNode], ctx: Context
+) -> Iterable[str]:
+    """The JSON array of the items in ``rows`` as pieces: the response body joins them once."""
     if not len(rows):
-        return "[]"
+        return ("[]",)
     opens = ["[{", *repeat("},{", len(rows) - 1)]
     items = zip(opens, *item_pieces(board, rows, selections, ctx), strict=True)
-    return "".join(chain(chain.from_iterable(items), ("}]",)))  # one copy of the page text
+    return chain(chain.from_iterable(items), ("}]",))
 
 
 def _attribute(name: str) -> ItemField:
