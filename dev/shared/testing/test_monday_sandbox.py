@@ -212,6 +212,28 @@ def test_pagination_reads_every_item_once_in_board_order(wide_sandbox):
     assert len(pages) == 3  # 500 + 500 + 234
 
 
+def test_page_items_join_into_valid_json_for_any_selection(wide_sandbox):
+    # A page is joined from per-row pieces: items, fields and cells must keep their separators
+    # whatever the selection (none, an empty column_values, one cell, a typename) and when empty.
+    query = """query ($b: [ID!], $qp: ItemsQuery) { boards(ids: $b) {
+      all: items_page(limit: 3) { items { id } }
+      bare: items_page(limit: 2) { items { __typename } }
+      none: items_page(limit: 2) { items { column_values(ids: ["nope"]) { id } } }
+      one: items_page(limit: 2) { items { name column_values(ids: ["numbers_001"]) { id } } }
+      empty: items_page(limit: 5, query_params: $qp) { cursor items { id } }
+    } }"""
+    no_match = {"rules": [{"column_id": "text_003", "compare_value": ["no such text"]}]}
+    board = data(gql(wide_sandbox, query, {"b": ["5000000001"], "qp": no_match}))["boards"][0]
+    assert [i["id"] for i in board["all"]["items"]] == ["50000000010", "50000000011", "50000000012"]
+    assert board["bare"]["items"] == [{"__typename": "Item"}] * 2
+    assert board["none"]["items"] == [{"column_values": []}] * 2
+    assert board["one"]["items"] == [
+        {"name": "Item 000000", "column_values": [{"id": "numbers_001"}]},
+        {"name": "Item 000001", "column_values": [{"id": "numbers_001"}]},
+    ]
+    assert board["empty"] == {"cursor": None, "items": []}
+
+
 def test_page_limit_defaults_to_25(wide_sandbox):
     page = data(gql(wide_sandbox, PAGE_QUERY, {"b": ["5000000001"], "limit": None}))
     assert len(page["boards"][0]["items_page"]["items"]) == 25
