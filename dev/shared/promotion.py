@@ -75,6 +75,14 @@ def read_record(folder: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def record_of(folder: Path) -> dict[str, Any]:
+    """The folder's promotion record; PromotionError when it has none."""
+    record = read_record(folder)
+    if record is None:
+        raise PromotionError(f"{folder}: no {RECORD}: not a promoted workflow")
+    return record
+
+
 def verify(folder: Path) -> list[str]:
     """Files whose content differs from the folder's promotion record (empty when intact)."""
     record = read_record(folder)

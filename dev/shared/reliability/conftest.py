@@ -52,7 +52,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     total: Counter[str] = Counter()
     for counts in _PER_TEST.values():
         total.update(counts)
-    result = {
+    result: dict[str, dict[str, object]] = {
         "totals": {name: total.get(name, 0) for name in COUNTS},
         "tests": {
             "passed": _OUTCOMES["passed"],

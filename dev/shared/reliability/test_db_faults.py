@@ -33,7 +33,7 @@ SERVERS = [b for b in ("postgresql", "mariadb") if b in tf.available_backends()]
 def frame(rows: int, seed: int, offset: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     keys = [f"K{n:09d}" for n in range(offset, offset + rows)]
-    data = {"id": keys}
+    data: dict[str, object] = {"id": keys}
     for col in range(4):
         data[f"amount_{col}"] = rng.random(rows).round(6)
         data[f"qty_{col}"] = rng.integers(0, 10_000, rows)
@@ -94,7 +94,7 @@ def test_killed_loads_leave_the_target_unchanged(backend, operation, tmp_path, t
     with tf.isolated_database(backend, tmp_path) as db:
         tag = f"reliab_{uuid.uuid4().hex[:8]}"
         url, target = loader_url(backend, db, tag)
-        admin = sa.create_engine(tf.server_url(backend), isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(str(tf.server_url(backend)), isolation_level="AUTOCOMMIT")
         kill = killer(backend, admin, target)
         base, change = frame(ROWS // 2, 1), frame(ROWS, 2, offset=ROWS // 4)
         setup = Database(db.url)

@@ -49,7 +49,7 @@ def test_concurrent_promotions_serialise_or_refuse(demo_repo, tally):
         history = promotion.read_history(demo_repo)
         versions = [h["version"] for h in history if h["action"] == "promote"]
         assert versions == list(range(1, len(versions) + 1))  # no version built twice
-        assert promotion.read_record(live)["version"] == versions[-1]
+        assert promotion.record_of(live)["version"] == versions[-1]
 
 
 def test_sigkill_at_random_points_leaves_old_or_new(demo_repo, tally):
@@ -71,7 +71,7 @@ def test_sigkill_at_random_points_leaves_old_or_new(demo_repo, tally):
         live = demo_repo / "scripts" / "demo"
         assert promotion.verify(live) == []
         now = promotion.checksums(live)
-        assert now == before or promotion.read_record(live)["version"] > 1
+        assert now == before or promotion.record_of(live)["version"] > 1
         tally.add("cases_tried")
         tally.add("rows_compared", len(now))
 

@@ -6,19 +6,20 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from dev.shared import ci_plan
-from dev.shared.testing.conftest import git
 from dev.shared.noxkit import ROOT
+from dev.shared.testing.conftest import git
 from dev.shared.workflow_spec import parse_spec
 
 pytestmark = pytest.mark.unit
 
 
-def _spec(name: str, sources: list[str] = (), targets: list[str] = ()):
+def _spec(name: str, sources: Sequence[str] = (), targets: Sequence[str] = ()):
     return parse_spec(
         f"name: {name}\nowner: o\ndescription: d\n"
         f"sources: {[{'name': s} for s in sources]}\n"

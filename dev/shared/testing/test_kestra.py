@@ -161,7 +161,7 @@ def test_standin_namespace_files_round_trip(standin):
     ],
 )
 def test_standin_constraints(source, constraint):
-    assert constraint in flow_constraints(source)
+    assert constraint in str(flow_constraints(source))
 
 
 def test_deploy_uploads_files_creates_flow_and_runs_it(demo_repo, standin):
@@ -175,6 +175,7 @@ def test_deploy_uploads_files_creates_flow_and_runs_it(demo_repo, standin):
     assert "scripts/demo/test_production.py" not in uploaded
     assert result.files == len(list(namespace_files("demo", demo_repo)))
     assert result.created
+    assert result.execution is not None
     assert result.execution["state"]["current"] == "SUCCESS"
     assert result.execution["outputs"] == {"answer": 42}  # ::{"outputs":..}:: parsed
     again = deploy("demo", client, root=demo_repo)

@@ -22,7 +22,7 @@ PASSING = GateReport("demo", [GateResult("unit_tests", True, "1 passed")])
 
 
 def _versions(root: Path) -> tuple[dict, dict | None]:
-    live = promotion.read_record(root / "scripts" / "demo")
+    live = promotion.record_of(root / "scripts" / "demo")
     previous = promotion.read_record(root / "scripts" / ".previous" / "demo")
     return live, previous
 
@@ -42,7 +42,7 @@ def test_first_promotion_builds_the_production_copy(demo_repo):
         "requirements.txt",
         "promotion.json",
     } <= {p.name for p in live.iterdir()}
-    record = promotion.read_record(live)
+    record = promotion.record_of(live)
     assert record["gates"] == {"unit_tests": "pass"}
     assert record["checksums"] == promotion.checksums(live)
     assert promotion.verify(live) == []
@@ -181,10 +181,10 @@ def test_a_killed_promotion_leaves_the_old_or_the_new_version(
     promotion.recover("demo", demo_repo)
     live = demo_repo / "scripts" / "demo"
     assert promotion.verify(live) == []
-    assert promotion.checksums(live) == old or promotion.read_record(live)["version"] == 2
+    assert promotion.checksums(live) == old or promotion.record_of(live)["version"] == 2
     assert not (demo_repo / "scripts" / "_staging_demo").exists()
     again = promotion.promote("demo", PASSING, root=demo_repo)  # and it can go on
-    assert again.version == promotion.read_record(live)["version"]
+    assert again.version == promotion.record_of(live)["version"]
 
 
 def test_interrupted_fallback_between_renames_puts_the_old_version_back(demo_repo, monkeypatch):

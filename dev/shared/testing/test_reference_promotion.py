@@ -51,7 +51,7 @@ def test_promote_break_refuse_and_roll_back(repo_copy):
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     live = repo_copy / "scripts" / WORKFLOW
     v1 = promotion.checksums(live)
-    assert promotion.read_record(live)["version"] == 1
+    assert promotion.record_of(live)["version"] == 1
     assert (live / f"{WORKFLOW}.flow.yaml").exists()
     assert (live / "test_production.py").exists()
 
@@ -59,7 +59,7 @@ def test_promote_break_refuse_and_roll_back(repo_copy):
     main.write_text(main.read_text() + "\n# a harmless change\n")
     second = _cli(repo_copy, "promote", WORKFLOW, "--reuse", "--min-perf-scale", "0.05")
     assert second.returncode == 0, second.stdout[-3000:]
-    assert promotion.read_record(live)["version"] == 2
+    assert promotion.record_of(live)["version"] == 2
 
     priority = repo_copy / "dev" / WORKFLOW / "priority.py"
     priority.write_text(priority.read_text().replace("ascending=", "ascending=not "))

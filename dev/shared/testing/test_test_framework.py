@@ -32,8 +32,9 @@ def test_server_isolation_is_dropped_afterwards(backend, tmp_path):
         url = sa.make_url(db.url)
         with db.engine.begin() as conn:
             conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
-    isolated = url.query["options"].split("=", 1)[1] if backend == "postgresql" else url.database
-    base = sa.create_engine(tf.server_url(backend))
+    options = str(url.query.get("options", ""))
+    isolated = options.split("=", 1)[1] if backend == "postgresql" else url.database
+    base = sa.create_engine(str(tf.server_url(backend)))
     sql = "SELECT count(*) FROM information_schema.schemata WHERE schema_name = :n"
     with base.connect() as conn:
         assert conn.execute(sa.text(sql), {"n": isolated}).scalar_one() == 0
