@@ -13,6 +13,9 @@ a table of the same definition (primary key on id), side by side in one process:
 - SQLite (a temporary file): upsert_frame and ``to_sql`` through SQLAlchemy.
 - MariaDB (MARIADB_URL): upsert_frame and ``to_sql``, reported only.
 
+PostgreSQL and SQLite run every method twice, interleaved, and keep the faster run (the machine
+is shared: a busy moment then hits every method alike); ``to_sql(method="multi")`` runs once on
+int(100_000 * BENCH_SCALE) rows (at least two chunks), since it is ~40x off its target anyway.
 Every server database is an isolated schema/database dropped afterwards. Writes
 reports/benchmarks/upsert.json and prints rows/s and ratios; at full scale exits 1 when a
 target is missed (at reduced scale fixed costs dominate: it only reports, and fails on errors).
@@ -41,6 +44,7 @@ REPORT = ROOT / "reports" / "benchmarks" / "upsert.json"
 # least two full chunks (2 x 6,553 rows)
 MULTI_MAX_ROWS = 100_000
 MULTI_MIN_ROWS = 13_106
+ROUNDS = 2  # PostgreSQL and SQLite: every method twice, interleaved; the faster run counts
 TARGETS = {  # (backend, upsert case, baseline) -> minimum ratio upsert rows/s : baseline rows/s
     ("postgresql", "upsert_empty", "copy_csv"): 0.6,
     ("postgresql", "upsert_update", "copy_csv"): 0.6,
@@ -138,31 +142,53 @@ def to_sql(db: Database, table: str, frame: pd.DataFrame, multi: bool = False) -
         frame.to_sql(table, db.engine, if_exists="append", index=False)
 
 
-def bench_backend(
-    backend: str, frame: pd.DataFrame, update: pd.DataFrame, workdir: Path
-) -> dict[str, Any]:
-    rows = len(frame)
+def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest run (an error in any run is kept: it fails the benchmark)."""
+    errors = [r for r in runs if "rows_per_s" not in r]
+    if errors:
+        return errors[0]
+    fastest = dict(min(runs, key=lambda r: r["seconds"]))
+    fastest["runs_seconds"] = [r["seconds"] for r in runs]
+    return fastest
+
+
+def one_round(db: Database, frame: pd.DataFrame, update: pd.DataFrame, n: int) -> dict[str, Any]:
+    """Every method once, on fresh tables (dropped afterwards)."""
+    rows, target = len(frame), f"upsert_target_{n}"
+    schema = TableSchema(target, COLUMNS, ("id",))
     results: dict[str, Any] = {}
-    schema = TableSchema("upsert_target", COLUMNS, ("id",))
-    with tf.isolated_database(backend, workdir) as db:
-        if backend == "postgresql":
-            results["copy_csv"] = timed(rows, lambda: copy_csv(db, fresh_table(db, "c"), frame))
-            multi = frame.head(multi_rows(rows))
-            results["to_sql_multi"] = timed(
-                len(multi), lambda: to_sql(db, fresh_table(db, "m"), multi, multi=True)
-            )
-        results["to_sql"] = timed(rows, lambda: to_sql(db, fresh_table(db, "s"), frame))
-        results["upsert_empty"] = timed(
-            rows, lambda: db.upsert_frame(frame, "upsert_target", ["id"], schema=schema)
-        )
-        results["upsert_update"] = timed(
-            rows, lambda: db.upsert_frame(update, "upsert_target", ["id"])
-        )
-        check = db.read_table("upsert_target", columns=["id", "qty"], order_by=["id"])
-        expected = update[["id", "qty"]].sort_values("id", ignore_index=True)
-        if not (len(check) == rows and check["qty"].tolist() == expected["qty"].tolist()):
-            results["upsert_update"]["error"] = "the table does not hold the updated rows"
+    if db.dialect == "postgresql":
+        results["copy_csv"] = timed(rows, lambda: copy_csv(db, fresh_table(db, f"c{n}"), frame))
+    results["to_sql"] = timed(rows, lambda: to_sql(db, fresh_table(db, f"s{n}"), frame))
+    results["upsert_empty"] = timed(
+        rows, lambda: db.upsert_frame(frame, target, ["id"], schema=schema)
+    )
+    results["upsert_update"] = timed(rows, lambda: db.upsert_frame(update, target, ["id"]))
+    check = db.read_table(target, columns=["id", "qty"], order_by=["id"])
+    expected = update[["id", "qty"]].sort_values("id", ignore_index=True)
+    if not (len(check) == rows and check["qty"].tolist() == expected["qty"].tolist()):
+        results["upsert_update"]["error"] = "the table does not hold the updated rows"
+    for table in (f"c{n}", f"s{n}", target):
+        if db.table_exists(table):
+            db.execute(f"DROP TABLE {db.quote(table)}")
     return results
+
+
+def bench_backend(
+    backend: str, frame: pd.DataFrame, update: pd.DataFrame, workdir: Path, rounds: int
+) -> dict[str, Any]:
+    """Rounds interleave the methods so a busy moment on the machine hits them all alike."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    with tf.isolated_database(backend, workdir) as db:
+        if backend == "postgresql":  # far off its target: one run on a capped number of rows
+            multi = frame.head(multi_rows(len(frame)))
+            runs["to_sql_multi"] = [
+                timed(len(multi), lambda: to_sql(db, fresh_table(db, "m"), multi, multi=True))
+            ]
+        for n in range(rounds):
+            for method, result in one_round(db, frame, update, n).items():
+                runs.setdefault(method, []).append(result)
+    return {method: best(results) for method, results in runs.items()}
 
 
 def ratios(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -227,7 +253,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench_upsert_") as tmp:
         for backend in backends:
             if backend in available:
-                results[backend] = bench_backend(backend, frame, update, Path(tmp))
+                rounds = 1 if backend == "mariadb" else ROUNDS  # MariaDB is reported only
+                results[backend] = bench_backend(backend, frame, update, Path(tmp), rounds)
     checks = ratios(results)
     errors = [
         f"{b}/{m}"
