@@ -15,6 +15,15 @@ Each load is one transaction; transient connection errors retry the whole transa
 Identifiers are validated and quoted; values are always bound, never formatted into SQL.
 Table names are single identifiers: the schema (PostgreSQL search_path, MariaDB database)
 comes from the URL.
+
+Values: NaN/None/NaT/NA become NULL; each column is converted by the target column's type
+(strings to numbers or dates, floats to whole numbers, ...), and a value that does not fit
+raises LoadError naming table, column and row. Timestamps are stored naive in UTC (tz-aware
+ones converted) with microsecond precision; Python objects in a JSON column are encoded
+(a str is stored as a JSON string). Keys compare byte for byte on every backend (MariaDB
+tables are created with a binary no-pad collation; key text columns there are VARCHAR(255)).
+read_table returns the same dtypes from every backend, so table_checksum is comparable across
+backends.
 """
 
 from __future__ import annotations
