@@ -372,42 +372,41 @@ def _column_value_pieces(
         if (ids is None or c.id in ids) and (types is None or c.type in types)
     ]
     row_list = rows.tolist()
-    cells = [
-        _cells(board, c, rows, row_list, ctx.tree(nodes, CELL_TYPENAMES[c.type])) for c in columns
-    ]
-    if not cells:
+    if not columns:
         return [repeat(prefix + "[]", len(rows))]
-    n = len(rows)
-    pieces: Pieces = [repeat(prefix + "[", n), cells[0]]
-    for column in cells[1:]:
-        pieces.extend((repeat(",", n), column))
-    pieces.append(repeat("]", n))
+    # Cells after the first carry their leading comma (cached so): one piece per cell.
+    pieces: Pieces = [repeat(prefix + "[", len(rows))]
+    pieces.extend(
+        _cells(board, c, rows, row_list, ctx.tree(nodes, CELL_TYPENAMES[c.type]), "," if n else "")
+        for n, c in enumerate(columns)
+    )
+    pieces.append(repeat("]", len(rows)))
     return pieces
 
 
 def _cells(
-    board: Board, column: Column, rows: Rows, row_list: list[int], tree: Tree
+    board: Board, column: Column, rows: Rows, row_list: list[int], tree: Tree, sep: str = ""
 ) -> Sequence[str]:
-    """The JSON text of one column's cells for ``rows``, rendering each distinct value once."""
+    """The JSON text (after ``sep``) of one column's cells for ``rows``; each value rendered once."""
     if column.type in PER_ITEM_TYPES:
+        head, *rest = _template(board, column, tree)
         return _fill(
-            _template(board, column, tree),
-            board.encoded("name" if column.type == "name" else "id"),
-            row_list,
+            [sep + head, *rest], board.encoded("name" if column.type == "name" else "id"), row_list
         )
-    cells = board.cells[column.id]
-    texts = cells.fragments.get(tree)
+    cells, key = board.cells[column.id], (sep, tree)
+    texts = cells.fragments.get(key)
     if texts is None:
-        texts = cells.fragments.setdefault(tree, [None] * len(cells.pool))
+        texts = cells.fragments.setdefault(key, [None] * len(cells.pool))
     codes = _take(cells.codes, rows)
-    if tree not in cells.complete:
+    if key not in cells.complete:
         # Small pools are rendered whole at once; big ones (per-item values) as rows need them.
         small = len(texts) <= 2 * len(codes)
         for code in range(len(texts)) if small else {c for c in codes if texts[c] is None}:
             if texts[code] is None:
-                texts[code] = dumps(project(render_cell(column, cells.pool[code], board), tree))
+                cell = project(render_cell(column, cells.pool[code], board), tree)
+                texts[code] = sep + dumps(cell)
         if small or None not in texts:
-            cells.complete.add(tree)
+            cells.complete.add(key)
     if len(codes) < 2:
         return [cast(str, texts[c]) for c in codes]
     return cast("tuple[str, ...]", itemgetter(*codes)(texts))  # C-speed gather; all filled above
