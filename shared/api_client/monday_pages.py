@@ -16,6 +16,9 @@ BOARDS_PAGE = 100
 _Execute = Callable[[str, Mapping[str, Any] | None, str], dict[str, Any]]
 
 _COMPLEXITY = "complexity { before after query reset_in_x_seconds }"
+# Formula and mirror cells carry their result only in display_value, board_relation and
+# subtasks cells their links only in linked_item_ids / subitems_ids (value is null since 2025):
+# without these fragments those columns read as null.
 _TYPED_VALUES = """
     ... on StatusValue { index label }
     ... on DateValue { date time }
@@ -23,7 +26,14 @@ _TYPED_VALUES = """
     ... on PeopleValue { persons_and_teams { id kind } }
     ... on DropdownValue { values { id label } }
     ... on TimelineValue { from to }
-    ... on CheckboxValue { checked }"""
+    ... on CheckboxValue { checked }
+    ... on CountryValue { country { code name } }
+    ... on FormulaValue { display_value }
+    ... on MirrorValue { display_value }
+    ... on BoardRelationValue { display_value linked_item_ids }
+    ... on SubtasksValue { display_value subitems_ids }
+    ... on ItemIdValue { item_id }
+    ... on LastUpdatedValue { updated_at }"""
 _BOARDS_QUERY = (
     "query ($ids: [ID!], $state: State, $limit: Int!, $page: Int!) {\n"
     f"  {_COMPLEXITY}\n"

@@ -101,6 +101,27 @@ def test_every_column_type_lands_typed_on_every_backend(workflow, database, api)
     assert row["owner_s_quote"] == 'He said "hi" / bye'
 
 
+@pytest.mark.requirement("REQ-MB-007")
+def test_display_only_and_linked_columns_arrive_with_values(workflow, database, api):
+    # formula / mirror results live only in display_value, links only in linked_item_ids /
+    # subitems_ids (value is null): the client's typed fragments must request them
+    url, boards = api
+    if boards is not None:
+        pytest.skip("sandbox boards only: the real account's boards are not known here")
+    assert sync(workflow, database, url, [ALL_TYPES]).status == "success"
+    table = database.read_table("monday_all_column_types").set_index("item_id")
+    filled, empty = table.loc["3000000101"], table.loc["3000000102"]
+    assert filled["formula"] == "42.5"
+    assert filled["mirror"] == "Mirrored text"
+    assert filled["related_deals"] == "Onboard ACME, Renew Globex"
+    assert filled["related_deals_ids"] == "9001000001,9001000002"
+    assert (filled["subitems"], filled["subitems_ids"]) == ("Only subitem", "3000000201")
+    assert (filled["country"], filled["item_id_2"]) == ("DE", "3000000101")
+    assert filled["last_updated"] == pd.Timestamp("2024-05-02 11:30:00")
+    assert table.loc["3000000103", "related_deals_ids"] == "42"
+    assert empty[["formula", "mirror", "related_deals", "related_deals_ids"]].isna().all()
+
+
 @pytest.mark.requirement("REQ-MB-014")
 def test_the_delivery_board_lands_as_the_schedule_expects(workflow, database, api):
     url, boards = api

@@ -497,6 +497,61 @@ def test_board_items_without_column_filter_reads_all_columns(server, sleeps):
     assert "columns" not in server.requests[0].json["variables"]
 
 
+def _typed_fragments(query: str) -> dict[str, set[str]]:
+    """Type condition -> selected field paths of every inline fragment in ``query``."""
+    found: dict[str, set[str]] = {}
+
+    def paths(selections: Any, prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        for sel in selections.selections:
+            name = prefix + sel.name.value
+            out |= paths(sel.selection_set, name + ".") if sel.selection_set else {name}
+        return out
+
+    class Visitor(graphql.Visitor):
+        def enter_inline_fragment(self, node: Any, *_: Any) -> None:
+            found[node.type_condition.name.value] = paths(node.selection_set)
+
+    graphql.visit(graphql.parse(query), Visitor())
+    return found
+
+
+WANTED_FRAGMENTS = {
+    "FormulaValue": {"display_value"},
+    "MirrorValue": {"display_value"},
+    "BoardRelationValue": {"display_value", "linked_item_ids"},
+    "CountryValue": {"country.code", "country.name"},
+    "ItemIdValue": {"item_id"},
+    "LastUpdatedValue": {"updated_at"},
+    "SubtasksValue": {"display_value", "subitems_ids"},
+    "StatusValue": {"index", "label"},
+    "NumbersValue": {"number"},
+}
+
+
+@pytest.mark.parametrize("subitems", [False, True])
+def test_every_query_of_items_requests_the_typed_fragments(server, sleeps, subitems):
+    # formula/mirror/relation cells carry their data only in these fields: without them the
+    # columns synced as null through the client
+    server.default = _fixture_pages
+    with _monday(server, sleeps) as monday:
+        monday.board_items("1234567890", column_ids=["status"], subitems=subitems)
+    queries = [seen.json["query"] for seen in server.requests]
+    assert len(queries) == 2  # first page, next page
+    for query in queries:
+        fragments = _typed_fragments(query)
+        for type_name, fields in WANTED_FRAGMENTS.items():
+            assert fields <= fragments.get(type_name, set()), (type_name, query)
+
+
+def test_subitems_query_requests_the_typed_fragments():
+    from shared.api_client.monday_pages import _SUBITEMS_QUERY
+
+    fragments = _typed_fragments(_SUBITEMS_QUERY)
+    for type_name, fields in WANTED_FRAGMENTS.items():
+        assert fields <= fragments.get(type_name, set()), type_name
+
+
 def test_pages_follow_cursor_until_null(server, sleeps):
     server.default = _board(n_items=7, size=2)
     with _monday(server, sleeps) as monday:
@@ -982,6 +1037,32 @@ def test_from_config_reads_keys_and_secret(server, sleeps, monkeypatch):
         assert monday.http.timeout == 5
     assert server.requests[0].headers["API-Version"] == "2025-01"
     assert server.requests[0].headers["Authorization"] == TOKEN
+
+
+def test_from_config_client_closes_the_http_client_it_created(server, sleeps, monkeypatch):
+    monkeypatch.setenv("MONDAY_API_TOKEN", TOKEN)
+    cfg = Config(env="testing", values={"monday": {"api_url": server.url + "/v2"}})
+    server.add(Reply(200, {"data": {"ok": 1}}))
+    with MondayClient.from_config(cfg) as monday:
+        monday.query("query { ok }")
+        assert not monday.http._client.is_closed
+    assert monday.http._client.is_closed  # no unclosed-socket ResourceWarning
+
+
+def test_from_config_with_a_blank_token_leaves_no_http_client_open(monkeypatch):
+    monkeypatch.setenv("MONDAY_API_TOKEN", "   ")
+    created: list[HttpClient] = []
+    real_init = HttpClient.__init__
+
+    def spy(self: HttpClient, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        created.append(self)
+
+    monkeypatch.setattr(HttpClient, "__init__", spy)
+    cfg = Config(env="testing", values={"monday": {"api_url": "http://127.0.0.1/v2"}})
+    with pytest.raises(MondayAuthError, match="MONDAY_API_TOKEN"):
+        MondayClient.from_config(cfg)
+    assert all(http._client.is_closed for http in created)
 
 
 def test_from_config_without_token_names_the_secret(monkeypatch):
