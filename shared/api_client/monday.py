@@ -72,8 +72,17 @@ class MondayClient:
 
     @classmethod
     def from_config(cls, cfg: Config) -> MondayClient:
-        """Client from config keys monday.* and http.* plus the MONDAY_API_TOKEN secret."""
+        """Client from config keys monday.* and http.* plus the MONDAY_API_TOKEN secret.
+
+        The client owns the HttpClient it builds here: ``close()`` (or ``with``) closes it.
+        """
         api_url = cfg.get_str("monday.api_url")
+        token = cfg.secret("MONDAY_API_TOKEN") or ""
+        settings: dict[str, Any] = {
+            "api_version": cfg.get_str("monday.api_version", "2025-07"),
+            "page_limit": cfg.get_int("monday.page_limit", 500, minimum=1),
+            "min_budget": cfg.get_int("monday.min_budget", 100_000, minimum=0),
+        }
         http = HttpClient(
             api_url,
             timeout=cfg.get_float("monday.timeout_seconds", 60),
@@ -81,14 +90,13 @@ class MondayClient:
             backoff_base=cfg.get_float("http.backoff_base_seconds", 0.5),
             backoff_max=cfg.get_float("http.backoff_max_seconds", 60),
         )
-        return cls(
-            api_url,
-            cfg.secret("MONDAY_API_TOKEN") or "",
-            api_version=cfg.get_str("monday.api_version", "2025-07"),
-            page_limit=cfg.get_int("monday.page_limit", 500, minimum=1),
-            http=http,
-            min_budget=cfg.get_int("monday.min_budget", 100_000, minimum=0),
-        )
+        try:
+            client = cls(api_url, token, http=http, **settings)
+        except BaseException:
+            http.close()  # a rejected token or page_limit leaves no socket behind
+            raise
+        client._owns_http = True
+        return client
 
     def query(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL query or mutation and return its ``data``."""
