@@ -2,7 +2,8 @@
 
 Item pages are rendered column by column: each distinct cell value is rendered once per field
 selection and cached on the board, so a page of 500 items x 150 columns costs list lookups and
-string joins, not 75,000 renders.
+string joins, not 75,000 renders. A page is a sequence of per-row pieces (fields, cells with
+their separators baked in) that the response body joins once: no per-item or per-page copy.
 """
 
 from __future__ import annotations
