@@ -51,7 +51,12 @@ def _json_frames(orders: pd.DataFrame) -> ParsedFile:
         n,
     )
     lines = _json_lines(_column(orders, "lines"))
-    payload = orders.to_json(orient="records", lines=True).splitlines()
+    # pandas writes one empty line for a frame without columns (orders that are all `{}`)
+    payload = (
+        orders.to_json(orient="records", lines=True).splitlines()
+        if len(orders.columns)
+        else ["{}"] * n
+    )
     raw = pd.DataFrame(
         {
             "order_seq": seq,

@@ -244,6 +244,18 @@ def test_crlf_lines_and_quoted_newlines(pkg):
     assert parsed.raw["payload"][1].startswith('[{"channel":"ecommerce"')
 
 
+def test_json_orders_that_are_all_empty_objects_parse_to_rejectable_orders(pkg, reference):
+    # found by the reliability fuzzer: {"orders": [{}, {}]} raised a pandas ValueError (the
+    # payload of a frame without columns came out as one line for two orders)
+    parsed = pkg.parsers.parse_bytes(b'{"orders": [{}, {}]}', "empty.json")
+    assert len(parsed.headers) == len(parsed.raw) == 2
+    assert parsed.raw["payload"].tolist() == ["{}", "{}"]
+    batch = pkg.batch.assemble([pkg.batch.SourceFile("empty.json", "c0", parsed)])
+    outcome = pkg.engine.evaluate(batch, reference)
+    assert outcome.rows_in == 2  # one stand-in line per order
+    assert outcome.rejected == 2
+
+
 def test_json_numbers_keep_their_spelling(pkg):
     doc = {
         "orders": [
