@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import json
 import logging
 import random
 import ssl
@@ -13,6 +14,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
+
+try:  # orjson decodes Monday's multi-megabyte pages ~3x faster; json when it is missing
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a runtime dependency
+    orjson = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -224,9 +230,24 @@ def _check_status(response: httpx.Response) -> httpx.Response:
     )
 
 
+def loads_json(content: bytes) -> Any:
+    """``json.loads(content)``, through orjson when installed.
+
+    What orjson refuses (non-UTF-8 encodings, NaN/Infinity, lone surrogates, invalid JSON)
+    goes through json.loads, so the result and the errors are json's own. One difference:
+    orjson reads an integer beyond 64 bits as a float (Monday sends ids as strings).
+    """
+    if orjson is not None:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
+
+
 def _json_body(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return loads_json(response.content)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
         request = response.request
         raise ApiError(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
-from .http import ApiError, HttpClient, _snippet, parse_retry_after
+from .http import ApiError, HttpClient, _snippet, loads_json, parse_retry_after
 from .monday_errors import (
     MondayAuthError,
     MondayCursorExpiredError,
@@ -223,7 +223,7 @@ class MondayClient:
 def _json_or_none(response: httpx.Response, context: str) -> Any:
     """The decoded body; None for an error status without JSON, MondayError for a 2xx one."""
     try:
-        return response.json()
+        return loads_json(response.content)
     except ValueError:
         if response.status_code < 400:
             raise MondayError(

@@ -1039,6 +1039,37 @@ def test_from_config_reads_keys_and_secret(server, sleeps, monkeypatch):
     assert server.requests[0].headers["Authorization"] == TOKEN
 
 
+# ------------------------------------------------------------------ JSON decoding
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"data":{"items":[{"id":"1","text":"\\ud83d\\ude80 \xc3\xa9","n":1.5e3}]}}',
+        b'{"status_code": NaN, "retry": Infinity}',  # json accepts these, orjson does not
+        b'{"id": 18446744073709551615, "neg": -9223372036854775808}',  # 64-bit limits
+        '{"utf16": "\u00e9"}'.encode("utf-16"),
+        b'["lone \\ud800 surrogate"]',
+    ],
+)
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_loads_json_matches_json_loads(content, with_orjson, monkeypatch):
+    if not with_orjson:
+        monkeypatch.setattr(ac.http, "orjson", None)
+    expected = json.loads(content)
+    got = ac.http.loads_json(content)
+    assert json.dumps(got) == json.dumps(expected)  # NaN-safe equality
+
+
+@pytest.mark.parametrize("with_orjson", [True, False])
+@pytest.mark.parametrize("content", [b'{"data": {"a": 1', b"", b"<html>502</html>"])
+def test_loads_json_rejects_invalid_json_with_a_value_error(content, with_orjson, monkeypatch):
+    if not with_orjson:
+        monkeypatch.setattr(ac.http, "orjson", None)
+    with pytest.raises(ValueError, match=r"Expecting|char 0"):
+        ac.http.loads_json(content)
+
+
 def test_from_config_client_closes_the_http_client_it_created(server, sleeps, monkeypatch):
     monkeypatch.setenv("MONDAY_API_TOKEN", TOKEN)
     cfg = Config(env="testing", values={"monday": {"api_url": server.url + "/v2"}})
