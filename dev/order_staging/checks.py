@@ -249,7 +249,11 @@ def _duplicates(lines: pd.DataFrame, heads: pd.DataFrame, real: np.ndarray) -> V
     pos = lines["order_pos"].to_numpy(dtype=np.int64)
     line_no = lines["line_no"].to_numpy()
     keyed = real & ~np.isnan(line_no) & has_id[pos]
-    key = pd.DataFrame({"order": order_key[pos][keyed], "line": line_no[keyed]})
+    orders, numbers = order_key[pos][keyed], line_no[keyed]
+    if len(numbers) and np.abs(numbers).max() < 2**31:  # one int64 key: cheap to hash
+        key = pd.Series(orders * 2**32 + (numbers.astype(np.int64) + 2**31))
+    else:
+        key = pd.DataFrame({"order": orders, "line": numbers})
     dup = np.zeros(len(lines), dtype=bool)
     dup[np.flatnonzero(keyed)] = key.duplicated(keep="last").to_numpy()
     return Violation(

@@ -221,6 +221,15 @@ def test_line_numbers_01_and_1_are_the_same_line(pkg, reference):
     assert set(outcome.errors["rule_id"]) == {"OS-L08"}
 
 
+def test_huge_line_numbers_are_compared_exactly(pkg, reference):
+    rows = [{"line_no": "3000000000"}, {"line_no": "3000000000"}, {"line_no": "3000000001"}]
+    outcome = stage(
+        pkg, reference, {"t.csv": csv_text(*[{**r, "order_total": "7.00"} for r in rows])}
+    )
+    assert outcome.errors["rule_id"].tolist() == ["OS-L08"]
+    assert outcome.errors["row_no"].tolist() == [1]
+
+
 def test_rows_of_an_order_need_not_be_adjacent(pkg, reference):
     text = csv_text(
         {"order_total": "7.00"},
