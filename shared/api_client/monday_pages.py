@@ -42,13 +42,16 @@ _BOARDS_QUERY = (
 )
 
 
-def _item_fragment(*, filtered: bool, subitem_ids: bool) -> str:
+def _item_fragment(*, filtered: bool, subitem_ids: bool, raw_values: bool = True) -> str:
+    """The Item fields read; without ``raw_values`` cells omit ``value`` (the raw JSON string,
+    about half of a page's bytes, redundant beside the typed fields)."""
     columns = "column_values(ids: $columns)" if filtered else "column_values"
     subitems = " subitems { id }" if subitem_ids else ""
+    value = " value" if raw_values else ""
     return (
         "fragment ItemFields on Item {\n"
         "  id name state created_at updated_at group { id title }" + subitems + "\n"
-        f"  {columns} {{\n    id type text value{_TYPED_VALUES}\n  }}\n}}"
+        f"  {columns} {{\n    id type text{value}{_TYPED_VALUES}\n  }}\n}}"
     )
 
 
@@ -56,20 +59,20 @@ def _columns_var(filtered: bool) -> str:
     return ", $columns: [String!]" if filtered else ""
 
 
-def _first_page_query(*, filtered: bool, subitems: bool) -> str:
+def _first_page_query(*, filtered: bool, subitems: bool, raw_values: bool = True) -> str:
     return (
         f"query ($board: [ID!], $state: State, $limit: Int!{_columns_var(filtered)}) {{\n"
         f"  {_COMPLEXITY}\n  boards(ids: $board, state: $state) {{\n"
         "    id items_page(limit: $limit) { cursor items { ...ItemFields } }\n  }\n}\n"
-        + _item_fragment(filtered=filtered, subitem_ids=subitems)
+        + _item_fragment(filtered=filtered, subitem_ids=subitems, raw_values=raw_values)
     )
 
 
-def _next_page_query(*, filtered: bool, subitems: bool) -> str:
+def _next_page_query(*, filtered: bool, subitems: bool, raw_values: bool = True) -> str:
     return (
         f"query ($c: String!, $limit: Int!{_columns_var(filtered)}) {{\n  {_COMPLEXITY}\n"
         "  next_items_page(cursor: $c, limit: $limit) { cursor items { ...ItemFields } }\n}\n"
-        + _item_fragment(filtered=filtered, subitem_ids=subitems)
+        + _item_fragment(filtered=filtered, subitem_ids=subitems, raw_values=raw_values)
     )
 
 
@@ -119,11 +122,12 @@ def _read_items(
     state: str,
     subitems: bool,
     page_limit: int,
+    raw_values: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     """(items, pages) of one pass over a board: items_page, then next_items_page to the end."""
     filtered = column_ids is not None
     extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
-    first = _first_page_query(filtered=filtered, subitems=subitems)
+    first = _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
     variables = {"board": [board_id], "state": state, "limit": page_limit, **extra}
     boards = execute(first, variables, f"board {board_id} page 1").get("boards")
     if not isinstance(boards, list) or not boards:
@@ -133,7 +137,7 @@ def _read_items(
             code="BOARD_NOT_FOUND",
         )
     page = _as_dict(_as_dict(boards[0]).get("items_page"))
-    nxt = _next_page_query(filtered=filtered, subitems=subitems)
+    nxt = _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
     return _follow_cursor(execute, board_id, page, nxt, page_limit, extra)
 
 

@@ -544,6 +544,32 @@ def test_every_query_of_items_requests_the_typed_fragments(server, sleeps, subit
             assert fields <= fragments.get(type_name, set()), (type_name, query)
 
 
+@pytest.mark.parametrize("raw_values", [True, False])
+def test_raw_values_false_leaves_value_out_of_the_item_queries(server, sleeps, raw_values):
+    server.default = _fixture_pages
+    with _monday(server, sleeps) as monday:
+        monday.board_items("1234567890", raw_values=raw_values)
+    for seen in server.requests:
+        document = graphql.parse(seen.json["query"])
+        cells = [
+            sel
+            for definition in document.definitions
+            if isinstance(definition, graphql.FragmentDefinitionNode)
+            for sel in definition.selection_set.selections
+            if isinstance(sel, graphql.FieldNode) and sel.name.value == "column_values"
+        ]
+        assert len(cells) == 1
+        assert cells[0].selection_set is not None
+        names = {
+            sel.name.value
+            for sel in cells[0].selection_set.selections
+            if isinstance(sel, graphql.FieldNode)
+        }
+        assert ("value" in names) is raw_values
+        assert {"id", "type", "text"} <= names
+        assert set(_typed_fragments(seen.json["query"])) >= set(WANTED_FRAGMENTS)
+
+
 def test_subitems_query_requests_the_typed_fragments():
     from shared.api_client.monday_pages import _SUBITEMS_QUERY
 
