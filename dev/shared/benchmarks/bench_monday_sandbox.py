@@ -3,17 +3,17 @@
     BENCH_SCALE=0.05 python -m dev.shared.benchmarks.bench_monday_sandbox
 
 Board = ``make_wide_board`` with int(50_000 * BENCH_SCALE) items x 150 columns. Every read
-pages through the whole board at limit 500 with the exact queries MondayClient sends
-(``items_page`` first, then ``next_items_page`` with the cursor), the way the monday_boards
-workflow reads it:
+pages through the whole board at limit 500 with the exact queries MondayClient sends for the
+monday_boards workflow (``board_items(raw_values=False)``: ``items_page`` first, then
+``next_items_page`` with the cursor):
 
 - ``handle``: the sandbox alone (``MondaySandbox.handle``, no sockets);
 - ``http``: over HTTP on one keep-alive connection with a minimal HTTP/1.1 client (one
   ``sendall`` per request, the Content-Length body read with ``recv_into`` 1 MiB at a time): the
   server's serving rate over real sockets, with next to no client cost;
 - ``httpx``: over HTTP with one keep-alive httpx client, body bytes only (no JSON decoding). On
-  this machine httpx itself reads ~150-200 MB/s (about 10,000 items/s of this board, ~18.7 KB per
-  item), so this row is bounded by the client; it is reported, not gated.
+  this machine httpx itself reads ~150-200 MB/s (10,000-14,000 items/s of this board at ~14.3 KB
+  per item), so this row is bounded by the client; it is reported, not gated.
 
 Each is measured on the first read of a fresh sandbox (``cold``: cell caches empty, what a
 workflow run sees) and on a second read (``warm``), in wall time and in process CPU time (the
@@ -51,8 +51,9 @@ TARGET_ITEMS_PER_S = 10_000.0  # cold read over HTTP (minimal client), at full s
 # values (~150 x 257, whatever the item count): fail only under this share of the target.
 GROSS_MISS = 0.05
 HEADERS = {"Authorization": "sandbox-token", "API-Version": "2025-07"}
-FIRST = _first_page_query(filtered=False, subitems=False)
-NEXT = _next_page_query(filtered=False, subitems=False)
+# The monday_boards workflow's read (extract.py): board_items(raw_values=False), every column.
+FIRST = _first_page_query(filtered=False, subitems=False, raw_values=False)
+NEXT = _next_page_query(filtered=False, subitems=False, raw_values=False)
 _CURSOR = re.compile(rb'"cursor":("[^"]*"|null)')
 Post = Callable[[dict[str, Any]], bytes]
 
