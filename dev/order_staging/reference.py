@@ -28,6 +28,8 @@ SCHEMAS = {
             "max_discount_pct": "float",
             "lead_time_days": "int",
             "delivery_weekdays": "text",
+            # read by customer_master_schedule (priority), kept in the one shared table
+            "tier": "int",
         },
         primary_key=("customer_id",),
     ),
@@ -38,6 +40,8 @@ SCHEMAS = {
             "description": "text",
             "unit": "text",
             "active": "bool",
+            # read by customer_master_schedule (capacity per production line)
+            "production_line": "text",
         },
         primary_key=("sku",),
     ),
