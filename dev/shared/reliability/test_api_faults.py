@@ -109,7 +109,10 @@ FAILING = [
 ]
 # where a fault strikes: the first page of a board, or mid-board (page 1 read, page 3 fails)
 # (an expired cursor only shows when a cursor is used: its first placement is page 2)
-WHERE = {"first-page": {"on": "items_page"}, "mid-board": {"on": "next_items_page", "after": 2}}
+WHERE: dict[str, dict[str, Any]] = {
+    "first-page": {"on": "items_page"},
+    "mid-board": {"on": "next_items_page", "after": 2},
+}
 BOARD = "2000000001"  # delivery schedules: 11 items, 6 pages of 2; the run syncs only this board
 
 
