@@ -27,7 +27,7 @@ from shared.config import Config
 PACKAGE = ".".join(WORKFLOW_DIR.relative_to(ROOT).parts)
 LOGS = HERE / "logs"
 SAMPLES = WORKFLOW_DIR / "testing" / "test_data_samples"
-SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 
 
 def module(name: str) -> ModuleType:

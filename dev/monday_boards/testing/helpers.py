@@ -10,7 +10,7 @@ import httpx
 from dev.shared.monday_sandbox import MondaySandbox, make_wide_board
 from shared.api_client import HttpClient, MondayClient
 
-SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 WIDE_BOARD = "5000000001"
 
 

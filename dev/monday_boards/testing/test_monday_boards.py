@@ -27,7 +27,7 @@ from shared.api_client import MondayClient
 from shared.config import Config, ConfigError
 
 pytestmark = pytest.mark.unit
-TOKEN = "sandbox-token"
+TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 DEALS, DELIVERY, ALL_TYPES = "1234567890", "2000000001", "3000000001"
 
 

@@ -26,7 +26,7 @@ from dev.shared.validation_helpers import ValidationResult
 from dev.shared.validation_runs import validation_database, workflow_module
 from shared.db_helper import Database
 
-SANDBOX_TOKEN = "sandbox-token"
+SANDBOX_TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 SPEC = yaml.safe_load((HERE.parent / "workflow.yaml").read_text(encoding="utf-8"))
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 monday_boards = importlib.import_module("dev.monday_boards.monday_boards")
 
-TOKEN = "sandbox-token"
+TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 TIMEOUT = 0.2  # seconds: the client's timeout; the `delay` fault waits longer
 RETRIES = 3  # the testing environment's http.max_retries
 # per-run columns of the metadata tables (the run's id and clock); everything else must match

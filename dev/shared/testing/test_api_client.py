@@ -401,7 +401,7 @@ RESPONSE_2 = json.loads(r"""
     {"id":"person","type":"people","text":"","value":null,"persons_and_teams":[]}]}]}},
  "account_id":12345678}
 """)  # fmt: skip
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token"  # secret-scan: allow (a fixed test value, not a secret)
 
 
 def _monday(server: ScriptedServer, sleeps: list[float], **kwargs: Any) -> MondayClient:

@@ -918,9 +918,17 @@ def test_from_config_defaults_to_sqlite_under_the_repo(monkeypatch):
 @pytest.mark.parametrize(
     ("url", "dialect", "driver"),
     [
-        ("postgresql://u:secret@h/db", "postgresql", "postgresql+psycopg"),
+        (
+            "postgresql://u:secret@h/db",
+            "postgresql",
+            "postgresql+psycopg",
+        ),  # secret-scan: allow (a fixed test value, not a secret)
         ("postgres://u@h/db", "postgresql", "postgresql+psycopg"),
-        ("mysql://u:secret@h/db", "mysql", "mysql+pymysql"),
+        (
+            "mysql://u:secret@h/db",
+            "mysql",
+            "mysql+pymysql",
+        ),  # secret-scan: allow (a fixed test value, not a secret)
         ("mariadb://u@h/db", "mysql", "mariadb+pymysql"),
         ("sqlite://", "sqlite", "sqlite"),
     ],

@@ -1,4 +1,7 @@
-"""Tests for shared.log_helper: JSON/text logs, secret redaction, run summary, Kestra lines."""
+"""Tests for shared.log_helper: JSON/text logs, secret redaction, run summary, Kestra lines.
+
+secret-scan: allow-file (planted fake secrets the redaction must hide)
+"""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from dev.shared.monday_sandbox.__main__ import main as cli_main
 # The fixtures under test (the plugin may register them too; the module wins either way).
 pytest_plugins = ["dev.shared.sandbox_fixtures"]
 ROOT = Path(__file__).resolve().parents[3]
-TOKEN = "sandbox-token"
+TOKEN = "sandbox-token"  # secret-scan: allow (a fixed test value, not a secret)
 DEALS, SCHEDULES, ALL_TYPES, ARCHIVED_BOARD = "1234567890", "2000000001", "3000000001", "3000000099"
 
 # contracts.md section 1, "Fixture: 2-page read, 3 items, 4 column types"
