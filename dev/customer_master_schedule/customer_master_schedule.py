@@ -20,7 +20,6 @@ if __package__ in (None, ""):  # run as a file: make the repo root importable
 
 import argparse
 import datetime as dt
-import os
 import time
 
 import pandas as pd
@@ -68,9 +67,9 @@ def run(
 ) -> RunSummary:
     """Schedule every open line and store the outputs; the summary says what happened.
 
-    run_id defaults to KESTRA_EXECUTION_ID when set, so a retried execution records each
-    ship-date move once; otherwise a new id."""
-    summary = RunSummary(WORKFLOW, run_id or os.environ.get("KESTRA_EXECUTION_ID") or None)
+    run_id defaults to KESTRA_EXECUTION_ID when set (RunSummary reads it), so a retried
+    execution records each ship-date move once; otherwise a new id."""
+    summary = RunSummary(WORKFLOW, run_id)
     try:
         cfg = load_config(HERE, env)
         settings = ScheduleSettings.from_config(cfg, run_date or dt.date.today())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
 from datetime import UTC, datetime
@@ -24,7 +25,10 @@ class RunSummary:
         self.workflow = workflow
         self.started_at = datetime.now(UTC)
         self.run_id = (
-            run_id or f"{workflow}-{self.started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+            run_id
+            # under Kestra a retried execution keeps its id, so history is recorded once
+            or os.environ.get("KESTRA_EXECUTION_ID")
+            or f"{workflow}-{self.started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
         )
         self.status = "running"
         self.counts: dict[str, int] = {}

@@ -919,13 +919,13 @@ def test_from_config_defaults_to_sqlite_under_the_repo(monkeypatch):
     ("url", "dialect", "driver"),
     [
         (
-            "postgresql://u:secret@h/db",
+            "postgresql://u:secret@h/db",  # secret-scan: allow (a fixed test value)
             "postgresql",
             "postgresql+psycopg",
         ),  # secret-scan: allow (a fixed test value, not a secret)
         ("postgres://u@h/db", "postgresql", "postgresql+psycopg"),
         (
-            "mysql://u:secret@h/db",
+            "mysql://u:secret@h/db",  # secret-scan: allow (a fixed test value)
             "mysql",
             "mysql+pymysql",
         ),  # secret-scan: allow (a fixed test value, not a secret)
