@@ -397,3 +397,11 @@ def test_secret_never_reaches_summary_file_or_kestra_lines(tmp_path, monkeypatch
 
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__]))
+
+
+def test_run_id_is_kestras_execution_id_when_there(monkeypatch):
+    monkeypatch.setenv("KESTRA_EXECUTION_ID", "4Xk9execution")
+    assert lh.RunSummary("wf").run_id == "4Xk9execution"
+    assert lh.RunSummary("wf", "explicit").run_id == "explicit"
+    monkeypatch.delenv("KESTRA_EXECUTION_ID")
+    assert lh.RunSummary("wf").run_id.startswith("wf-")
