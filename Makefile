@@ -12,6 +12,8 @@ help:  ## List the targets
 $(NOX):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'nox[uv]>=2025.2.9'
+	@# PYTHONDONTWRITEBYTECODE may be set: compile once so every nox start stays quick
+	$(TOOLS)/bin/python -m compileall -q $(TOOLS)/lib > /dev/null
 
 run: $(NOX)  ## Run the main job: every workflow (or WF=name) on SQLite and the API sandbox
 	$(NOX) -s run -- $(WF)
