@@ -26,6 +26,8 @@ if __package__ in (
 import argparse
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from uuid import uuid4
 
 from shared.config import Config, ConfigError, load_config
 from shared.db_helper import Database, DatabaseError
@@ -85,7 +87,8 @@ def run(
     seed_reference: Path | None = None,
 ) -> RunSummary:
     """Stage every new inbox file; the summary says what happened (status failed on errors)."""
-    summary = RunSummary(WORKFLOW)
+    # the run id is the batch id on every staged, rejected and raw row: kept short
+    summary = RunSummary(WORKFLOW, run_id=f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid4().hex[:8]}")
     try:
         cfg = load_config(HERE, env)
         configure_logging(cfg)

@@ -1,7 +1,7 @@
 """Show what each rule rejected (or flagged) and why: for a batch in the database or a file.
 
     python dev/order_staging/debugging/debug_rules.py --latest
-    python dev/order_staging/debugging/debug_rules.py --batch order_staging-20260302T020000Z-ab12cd
+    python dev/order_staging/debugging/debug_rules.py --batch 20260302T020000Z-ab12cd34
     python dev/order_staging/debugging/debug_rules.py --file inbox/orders.csv [--reference DIR]
     ... [--rule OS-L05] [--limit 50] [--database-url URL] [--env ENV]
 
