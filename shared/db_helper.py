@@ -1158,6 +1158,16 @@ def _exec(conn: sa.Connection, sql: str) -> list[Any]:
         cursor.close()
 
 
+def _exec_count(conn: sa.Connection, sql: str) -> int:
+    """Run a statement without parameters (see _exec); the rows it affected."""
+    cursor = _driver(conn).cursor()
+    try:
+        cursor.execute(sql)
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
 # ----------------------------------------------------------------------------- PostgreSQL
 
 
@@ -1217,14 +1227,32 @@ def _pg_upsert(
         f"SELECT {columns} FROM {target} WITH NO DATA",
     )
     _pg_copy(db, conn, stage, batch)
-    for statement in _pg_merge_sql(db, table, stage, batch, keys):
-        _exec(conn, statement)
+    _pg_hash_memory(conn, len(batch))
+    update, insert = _pg_merge_sql(db, table, stage, batch, keys)
+    # every stage row updated: no key can be new, so the INSERT's anti-join is skipped
+    if update is None or _exec_count(conn, update) < len(batch):
+        _exec(conn, insert)
+    _exec(conn, f"DROP TABLE {q(stage)}")
+
+
+def _pg_hash_memory(conn: sa.Connection, rows: int) -> None:
+    """Let the UPDATE's hash join of stage and target run in one batch (this transaction only).
+
+    With the default 4 MB, 1M rows split into 32 batches, read back from temp files in hash
+    order, so the target's pages are updated in random order: measured 1M-row update, 15.6 s
+    server CPU / 29.6 s with 32 batches, 10.6 s / 17.0 s in one. ~160 bytes a row (hash tables
+    get work_mem x hash_mem_multiplier, 2 by default), capped at 256 MB; never lowered.
+    """
+    wanted_kb = min(rows * 160 // 1024, 256 * 1024)
+    current_kb = int(_exec(conn, "SELECT setting FROM pg_settings WHERE name = 'work_mem'")[0][0])
+    if wanted_kb > current_kb:
+        _exec(conn, f"SET LOCAL work_mem = '{int(wanted_kb)}kB'")
 
 
 def _pg_merge_sql(
     db: Database, table: str, stage: str, batch: _Batch, keys: list[str]
-) -> list[str]:
-    """UPDATE rows that changed, then INSERT keys not there yet, then drop the stage.
+) -> tuple[str | None, str]:
+    """An UPDATE of the rows that changed (None: only key columns) and an INSERT of new keys.
 
     Measured on 200k rows (server CPU) against one ``INSERT .. ON CONFLICT DO UPDATE``: equal
     when every row changes, 1.8x less when none does (ON CONFLICT locks each conflicting row
@@ -1239,26 +1267,26 @@ def _pg_merge_sql(
         for c, cast in zip(batch.columns, batch.compare_cast, strict=True)
         if c not in keys
     ]
-    if not rest:
-        conflict = "DO NOTHING"
-        statements = []
-    else:
-        old = ", ".join(f"{target}.{c}{cast}" for c, cast in rest)
-        changed = f"ROW({old}) IS DISTINCT FROM ROW({', '.join(f'{stage}.{c}{cast}' for c, cast in rest)})"
+    update, conflict = None, "DO NOTHING"
+    if rest:
+        old = f"ROW({', '.join(f'{target}.{c}{cast}' for c, cast in rest)})"
+        new = f"ROW({', '.join(f'{stage}.{c}{cast}' for c, cast in rest)})"
         excluded = f"ROW({', '.join(f'EXCLUDED.{c}{cast}' for c, cast in rest)})"
         conflict = (
             f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c, _ in rest)} "
-            f"WHERE ROW({old}) IS DISTINCT FROM {excluded}"
+            f"WHERE {old} IS DISTINCT FROM {excluded}"
         )
         assignments = ", ".join(f"{c} = {stage}.{c}" for c, _ in rest)
-        statements = [f"UPDATE {target} SET {assignments} FROM {stage} WHERE {match} AND {changed}"]
-    statements.append(
+        update = (
+            f"UPDATE {target} SET {assignments} FROM {stage} "
+            f"WHERE {match} AND {old} IS DISTINCT FROM {new}"
+        )
+    insert = (
         f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {stage} WHERE NOT EXISTS "
         f"(SELECT 1 FROM {target} WHERE {match}) ON CONFLICT ({', '.join(map(q, keys))}) "
         f"{conflict}"
     )
-    statements.append(f"DROP TABLE {stage}")
-    return statements
+    return update, insert
 
 
 def _pg_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | None) -> None:

@@ -733,6 +733,26 @@ def test_postgres_falls_back_when_rows_appear_during_the_load(pg_database):
     assert db.read_table("items", order_by=["id"])["note"].tolist() == ["v2"] * 5
 
 
+def test_postgres_big_updates_get_hash_memory_for_their_transaction_only(pg_database):
+    db = pg_database
+    setting = "SELECT setting::int FROM pg_settings WHERE name = 'work_mem'"  # kB
+    default_kb = int(db.read_sql(setting).iloc[0, 0])
+    db.upsert_frame(make_items(40_000, version=1), "items", ["id"])
+    seen: list[int] = []
+
+    def look(step, conn):
+        if step == "before_commit":
+            seen.append(conn.exec_driver_sql(setting).scalar())
+
+    db._load_hook = look
+    db.upsert_frame(make_items(40_000, version=2), "items", ["id"])  # every row changes
+    db._load_hook = None
+    assert seen == [max(default_kb, 40_000 * 160 // 1024)]  # raised, never lowered
+    assert int(db.read_sql(setting).iloc[0, 0]) == default_kb  # for that transaction only
+    back = db.read_table("items", order_by=["id"])
+    assert back["qty"].tolist() == make_items(40_000, version=2)["qty"].tolist()
+
+
 def test_postgres_types_without_binary_copy_use_text_copy(pg_database):
     db = pg_database
     db.execute(
