@@ -81,7 +81,10 @@ def parse_csv(text: str, data: bytes | None = None) -> ParsedFile:
 
 def _csv_header(text: str) -> list[str]:
     first = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-    columns = [c.strip() for c in next(csv.reader([first]))]
+    try:
+        columns = [c.strip() for c in next(csv.reader([first]))]
+    except csv.Error as exc:  # e.g. a bare carriage return inside the header line
+        raise MalformedFile(f"bad CSV header: {exc}; fix the first line and re-export") from None
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise MalformedFile(f"bad CSV header: column(s) {duplicated} appear twice")

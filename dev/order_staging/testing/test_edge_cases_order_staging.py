@@ -253,6 +253,13 @@ def test_crlf_lines_and_quoted_newlines(pkg):
     assert parsed.raw["payload"][1].startswith('[{"channel":"ecommerce"')
 
 
+def test_a_bare_carriage_return_in_the_csv_header_is_malformed(pkg):
+    # found by the reliability fuzzer: csv.Error escaped instead of a quarantine reason
+    data = b"channel,order_id\r" + b'"\n'
+    with pytest.raises(pkg.canonical.MalformedFile, match="bad CSV header"):
+        pkg.parsers.parse_bytes(data, "orders.csv")
+
+
 def test_json_orders_that_are_all_empty_objects_parse_to_rejectable_orders(pkg, reference):
     # found by the reliability fuzzer: {"orders": [{}, {}]} raised a pandas ValueError (the
     # payload of a frame without columns came out as one line for two orders)
