@@ -122,8 +122,9 @@ def empty_parsed(fmt: str) -> ParsedFile:
 
 def join_groups(
     texts: Any, groups: Any, n_groups: int, sep: str, prefix: str = "", suffix: str = ""
-) -> Any:
-    """Concatenate texts per group (groups numbered 0..n_groups-1), vectorised with Arrow."""
+) -> pd.Series:
+    """Concatenate texts per group (groups numbered 0..n_groups-1), vectorised with Arrow;
+    an Arrow-backed string Series (no Python string per group)."""
     groups = np.asarray(groups, dtype=np.int64)
     counts = np.bincount(groups, minlength=n_groups)
     offsets = pa.array(np.concatenate([[0], counts.cumsum()]), type=pa.int64())
@@ -139,7 +140,7 @@ def join_groups(
         values = values.combine_chunks()
     joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, values), _large(sep))
     wrapped = pc.binary_join_element_wise(_large(prefix), joined, _large(suffix), _large(""))
-    return wrapped.to_numpy(zero_copy_only=False)
+    return pd.Series(wrapped.to_pandas(), dtype="str")
 
 
 def _large(text: str) -> pa.Scalar:
