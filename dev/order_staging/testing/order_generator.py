@@ -282,7 +282,7 @@ def _json_text(rows: pd.DataFrame, join: object) -> str:
         + rows["discount_pct"]
         + "}"
     )
-    joined = join(obj.to_numpy(), local, len(first), ",")  # type: ignore[operator]
+    joined = join(obj.to_numpy(), local, len(first), ",").to_numpy()  # type: ignore[operator]
     orders = (
         '{"order_id":"'
         + first["order_id"]
@@ -319,7 +319,7 @@ def _x12_text(rows: pd.DataFrame, join: object) -> str:
         + rows["sku"]
         + "~"
     )
-    body = join(po1.to_numpy(), local, len(first), "\n")  # type: ignore[operator]
+    body = join(po1.to_numpy(), local, len(first), "\n").to_numpy()  # type: ignore[operator]
     ctl = pd.Series(np.arange(1, len(first) + 1)).map("{:09d}".format).to_numpy()
     n_lines = first["n_in_order"].to_numpy()
 
