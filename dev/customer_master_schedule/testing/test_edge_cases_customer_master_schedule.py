@@ -312,5 +312,20 @@ def test_short_horizon_from_config(cms, workflow, monkeypatch):
     assert (settings.horizon_days, settings.ship_search_days) == (10, 14)
 
 
+def test_main_refuses_a_bad_environment_with_one_line(cms, monkeypatch, capsys):
+    monkeypatch.setenv("WORKFLOW_ENV", "staging")
+    assert cms.main.main([]) == 2
+    assert "WORKFLOW_ENV='staging'" in capsys.readouterr().err
+
+
+def test_main_reports_a_crash_as_a_failed_run(cms, monkeypatch, tmp_path):
+    def crash(**_: object) -> None:
+        raise RuntimeError("unexpected bug")
+
+    monkeypatch.setattr(cms.main, "run", crash)
+    assert cms.main.main(["--summary-dir", str(tmp_path)]) == 1
+    assert "unexpected bug" in (tmp_path / "run_summary.json").read_text()
+
+
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__]))
