@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -86,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     inbox = LOGS / "profile_inbox"
     ref = generate(args.lines, args.seed, inbox)
     prof = PerformanceProfiler("order_staging")
-    with tf.isolated_database(args.backend, LOGS) as db:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        tf.isolated_database(args.backend, Path(scratch)) as db,
+    ):
         for logical, frame in ref.items():
             schema = reference.SCHEMAS[logical]
             db.upsert_frame(frame, schema.name, list(schema.primary_key), schema=schema)
