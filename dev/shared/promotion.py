@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -231,33 +232,47 @@ def build_staging(workflow: str, version: int, gates: GateReport | None, root: P
 
 
 def _copy_test_support(source: Path, staging: Path) -> list[str]:
-    """test_production.py and what it needs beside it; returns those paths (not deployed).
+    """test_production.py and what it needs; returns those paths (they are not deployed).
 
-    The suite's helpers (conftest.py, builders, ...) sit beside it so its relative imports
-    work; validation/ and the samples keep their names.
+    The suite's helper modules go to testing/ (their relative imports keep working), the
+    suite and its conftest.py sit at the top with `from .helper import` pointed there, and
+    validation/ and the samples keep their paths.
     """
     testing = source / "testing"
-    shutil.copy2(testing / f"test_{source.name}.py", staging / "test_production.py")
+    helpers = sorted(
+        p
+        for p in testing.glob("*.py")
+        if not p.name.startswith("test_") and p.name != "conftest.py"
+    )
+    names = [p.stem for p in helpers if p.stem != "__init__"]
+    pattern = re.compile(rf"from \.({'|'.join(map(re.escape, names))}) import") if names else None
+
+    def moved(text: str) -> str:
+        return pattern.sub(r"from .testing.\1 import", text) if pattern else text
+
     support = ["test_production.py"]
-    for path in sorted(testing.glob("*.py")):
-        if path.name.startswith("test_") or path.name == "__init__.py":
-            continue
-        if (staging / path.name).exists():
-            raise PromotionError(
-                f"testing/{path.name} would overwrite the workflow's own "
-                f"{path.name} in scripts/{source.name}: rename one of them"
-            )
-        shutil.copy2(path, staging / path.name)
-        support.append(path.name)
+    suite = (testing / f"test_{source.name}.py").read_text(encoding="utf-8")
+    (staging / "test_production.py").write_text(moved(suite), encoding="utf-8")
+    if (testing / "conftest.py").exists():
+        conftest = (testing / "conftest.py").read_text(encoding="utf-8")
+        (staging / "conftest.py").write_text(moved(conftest), encoding="utf-8")
+        support.append("conftest.py")
+    (staging / "testing").mkdir()
+    for path in helpers:
+        shutil.copy2(path, staging / "testing" / path.name)
+    (staging / "testing" / "__init__.py").touch()
+    support.append("testing/")
+    # the samples keep their dev path: code and tests find them at testing/test_data_samples
     for folder, name in (
-        (testing / "test_data_samples", "test_data_samples"),
+        (testing / "test_data_samples", "testing/test_data_samples"),
         (source / "validation", "validation"),
     ):
         if folder.exists():
             shutil.copytree(
                 folder, staging / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
             )
-            support.append(f"{name}/")
+            if name == "validation":
+                support.append("validation/")
     return support
 
 
