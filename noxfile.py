@@ -55,7 +55,7 @@ def _stages(session: nox.Session, stages: tuple[str, ...], allow_framework: bool
             rows.append((target, stage, result, time.perf_counter() - start))
     if not rows:
         session.error("no workflow to run: create one with `nox -s new -- <name>`")
-    session.log("\n" + noxkit.print_summary(rows))
+    session.log("\n" + noxkit.summary_table(rows))
     failed = [f"{t}/{s}" for t, s, r, _ in rows if r != "pass"]
     if failed:
         session.error(f"failed: {', '.join(failed)}")

@@ -112,6 +112,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     client = KestraClient.from_env()
     failed = 0
     for wf in args.workflows or discover_workflows():
+        if not (promotion.scripts_dir() / wf).exists():
+            print(f"{wf}: not promoted yet: nox -s promote -- {wf}", file=sys.stderr)
+            failed += 1
+            continue
         damaged = promotion.verify(promotion.scripts_dir() / wf)
         if damaged:
             print(

@@ -160,7 +160,7 @@ def stage_env(scale: float | None = None) -> dict[str, str]:
     return env
 
 
-def print_summary(rows: list[tuple[str, str, str, float]]) -> str:
+def summary_table(rows: list[tuple[str, str, str, float]]) -> str:
     """A plain table of (target, stage, result, seconds) rows."""
     width = max([len(row[0]) for row in rows] + [8])
     lines = [f"{'workflow':<{width}}  {'stage':<12}  {'result':<6}  seconds"]

@@ -64,3 +64,9 @@ def test_report_writes_the_dashboard(demo_repo):
     result = _cli(demo_repo, "report")
     assert result.returncode == 0
     assert (demo_repo / "reports" / "dashboard.html").exists()
+
+
+def test_deploy_of_an_unpromoted_workflow_says_promote_first(demo_repo):
+    result = _cli(demo_repo, "deploy", "demo", env={"KESTRA_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 1
+    assert "not promoted yet: nox -s promote -- demo" in result.stderr

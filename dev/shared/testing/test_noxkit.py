@@ -100,7 +100,7 @@ def test_ensure_env_reuses_a_current_environment(tmp_path):
 
 
 def test_summary_table_lists_every_row():
-    table = noxkit.print_summary([("a", "unit", "pass", 1.25), ("b", "integration", "fail", 2)])
+    table = noxkit.summary_table([("a", "unit", "pass", 1.25), ("b", "integration", "fail", 2)])
     assert "a" in table.splitlines()[1]
     assert "fail" in table.splitlines()[2]
 
