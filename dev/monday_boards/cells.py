@@ -48,31 +48,69 @@ class Kind:
 
 
 def gather(
-    items: Sequence[Mapping[str, Any]], kinds: Mapping[str, Sequence[str]]
+    items: Sequence[Mapping[str, Any]],
+    kinds: Mapping[str, Sequence[str]],
+    chosen: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, Fields]:
     """Column id -> field -> values in item order, for the fields ``kinds`` (column id ->
-    extractor kinds) need. Missing cells read as None."""
+    extractor kinds) need. Missing cells read as None.
+
+    ``chosen`` (column id -> fields) fixes the fields of a column once a cell of it was seen,
+    so every page of a board is read the same way; columns not in it are added on sight.
+    """
+    chosen = {} if chosen is None else chosen
     rows = [item.get("column_values") or [] for item in items]
     order = common_order(rows)
     if order is None:
         by_id = [{cell["id"]: cell for cell in row} for row in rows]
         return {
-            cid: _fields_of([cells.get(cid) for cells in by_id], need)
+            cid: _fields_of([cells.get(cid) for cells in by_id], need, cid, chosen)
             for cid, need in kinds.items()
         }
     position = {cid: j for j, cid in enumerate(order)}
     out: dict[str, Fields] = {}
     for cid, need in kinds.items():
-        if cid not in position:
-            out[cid] = dict.fromkeys(_needed(None, need), [None] * len(rows))
+        if cid not in position or not rows:
+            keys = chosen.get(cid) or _needed(None, need)
+            out[cid] = {key: [None] * len(rows) for key in keys}
             continue
         at = itemgetter(position[cid])
-        keys = _needed(at(rows[0]), need)
+        keys = _choose(chosen, cid, at(rows[0]), need)
         # one field: one pass over the rows, no intermediate list of cells
         column = rows if len(keys) == 1 else list(map(at, rows))
         pick = at if len(keys) == 1 else None
         out[cid] = {key: _values(column, key, pick) for key in keys}
     return out
+
+
+class FieldLists:
+    """``gather`` page by page: per column and field, the values of every item added so far."""
+
+    def __init__(self, kinds: Mapping[str, Sequence[str]]) -> None:
+        self.kinds = kinds
+        self.rows = 0
+        self.fields: dict[str, dict[str, list[Any]]] = {cid: {} for cid in kinds}
+        self._chosen: dict[str, tuple[str, ...]] = {}
+
+    def add(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """Append one page's values (fields first seen now are padded with None before)."""
+        page = gather(items, self.kinds, self._chosen)
+        for cid, fields in page.items():
+            lists = self.fields[cid]
+            for key, values in fields.items():
+                lists.setdefault(key, [None] * self.rows).extend(values)
+            for key, values in lists.items():
+                if key not in fields:
+                    values.extend([None] * len(items))
+        self.rows += len(items)
+
+
+def _choose(
+    chosen: dict[str, tuple[str, ...]], cid: str, sample: Cell | None, need: Sequence[str]
+) -> tuple[str, ...]:
+    if cid not in chosen and sample is not None:
+        chosen[cid] = _needed(sample, need)
+    return chosen.get(cid) or _needed(sample, need)
 
 
 def _values(column: Sequence[Any], key: str, pick: Callable[[Any], Cell] | None) -> list[Any]:
@@ -93,11 +131,12 @@ def _needed(sample: Cell | None, kinds: Sequence[str]) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def _fields_of(cells: list[Cell | None], kinds: Sequence[str]) -> Fields:
+def _fields_of(
+    cells: list[Cell | None], kinds: Sequence[str], cid: str, chosen: dict[str, tuple[str, ...]]
+) -> Fields:
     sample = next((cell for cell in cells if cell is not None), None)
-    return {
-        key: [None if c is None else c.get(key) for c in cells] for key in _needed(sample, kinds)
-    }
+    keys = _choose(chosen, cid, sample, kinds)
+    return {key: [None if c is None else c.get(key) for c in cells] for key in keys}
 
 
 def common_order(rows: Sequence[Sequence[Cell]], sample: int = 200) -> list[str] | None:

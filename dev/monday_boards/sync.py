@@ -24,11 +24,11 @@ from shared.config import ConfigError
 from shared.db_helper import Database, DatabaseError
 
 from . import store
-from .columns import plan_board
+from .columns import BoardPlan, plan_board
 from .drift import Drift, detect_drift, mapping_with_drift, table_schema, with_kept_types
 from .extract import BoardExtract, extract_board, read_boards, subitem_columns
 from .settings import BoardConfig, SyncSettings
-from .transform import board_frame, groups_frame
+from .transform import ItemCollector, groups_frame
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class TableResult:
     items_dropped: int
     transform_seconds: float
     load_seconds: float
+    group_ids: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"group_id": []}))
 
 
 @dataclass
@@ -139,16 +140,27 @@ def sync_board(
     board: Mapping[str, Any] | None,
     run_id: str,
 ) -> BoardOutcome:
-    """Extract one board completely, then load its tables and metadata."""
+    """Extract one board completely, then load its tables and metadata.
+
+    The items table is planned first, so each page read keeps only what the plan needs
+    (transform.ItemCollector); a board with subitems is read whole, then collected.
+    """
     outcome = BoardOutcome(config.board_id, config.table)
     started = time.perf_counter()
     try:
         board = _found(board, config, settings)
         with no_cycle_collection():
+            table = prepare_table(db, config, board)
+            collector = ItemCollector(table.collect_plan, settings.item_states)
             outcome.extract = extract_board(
-                client, board, subitems=config.subitems, state=settings.board_state
+                client,
+                board,
+                subitems=config.subitems,
+                state=settings.board_state,
+                sink=None if config.subitems else collector,
             )
-            load_extract(db, settings, config, outcome, run_id)
+            collector.add(outcome.extract.items)  # subitems: the whole board; else nothing
+            load_extract(db, settings, config, outcome, table, collector, run_id)
     except (ApiError, DatabaseError, ConfigError, LookupError) as exc:
         outcome.fail(exc)
     outcome.extract = None if outcome.extract is None else outcome.extract.summary()
@@ -185,46 +197,68 @@ def _found(
 
 
 def load_extract(
-    db: Database, settings: SyncSettings, config: BoardConfig, outcome: BoardOutcome, run_id: str
+    db: Database,
+    settings: SyncSettings,
+    config: BoardConfig,
+    outcome: BoardOutcome,
+    table: TablePlan,
+    collector: ItemCollector,
+    run_id: str,
 ) -> None:
     """Load an extract: the items table, the subitems table (if configured), metadata."""
     extract = outcome.extract
     assert extract is not None
-    outcome.tables.append(
-        load_table(db, config, extract.board, extract.items, settings.item_states, run_id)
-    )
+    outcome.tables.append(load_table(db, table, collector, run_id))
     if config.subitems:
         subitems = extract.subitems
         sub_board = {"id": f"{config.board_id}:subitems", "columns": subitem_columns(subitems)}
         sub_config = BoardConfig(f"{config.board_id}:subitems", config.subitems_table)
-        outcome.tables.append(
-            load_table(
-                db, sub_config, sub_board, subitems, settings.item_states, run_id, subitems=True
-            )
-        )
-    frame_groups = groups_frame(extract.board, _group_ids(extract.items, settings.item_states))
+        sub_table = prepare_table(db, sub_config, sub_board, subitems=True)
+        sub_collector = ItemCollector(sub_table.collect_plan, settings.item_states)
+        sub_collector.add(subitems)
+        outcome.tables.append(load_table(db, sub_table, sub_collector, run_id))
+    frame_groups = groups_frame(extract.board, outcome.tables[0].group_ids)
     store.replace_board_rows(db, store.GROUPS, config.board_id, frame_groups)
     store.upsert(db, store.BOARDS, _board_row(config, extract, outcome, run_id))
 
 
-def load_table(
-    db: Database,
-    config: BoardConfig,
-    board: Mapping[str, Any],
-    items: Sequence[Mapping[str, Any]],
-    item_states: Sequence[str],
-    run_id: str,
-    *,
-    subitems: bool = False,
-) -> TableResult:
-    """Plan, transform, drift-check and atomically replace one table."""
+@dataclass
+class TablePlan:
+    """How one table of a board is written: its plan, the drift found, the last mapping."""
+
+    config: BoardConfig
+    plan: BoardPlan
+    drift: Drift
+    previous: pd.DataFrame | None
+    seconds: float  # planning time (part of the transform)
+
+    @property
+    def collect_plan(self) -> BoardPlan:
+        """The plan the transform follows: kept columns keep their table's type."""
+        return with_kept_types(self.plan, self.drift)
+
+
+def prepare_table(
+    db: Database, config: BoardConfig, board: Mapping[str, Any], *, subitems: bool = False
+) -> TablePlan:
+    """Plan a table from the board's columns and the table as it is (names, drift)."""
     started = time.perf_counter()
     existing = store.table_columns(db, config.table)
     previous = store.previous_mapping(db, config.board_id) if existing else None
     names = _previous_names(previous, existing)
     plan = plan_board(config, board.get("columns") or [], names, subitems=subitems)
     drift = detect_drift(plan, existing, previous)
-    result = board_frame(items, with_kept_types(plan, drift), item_states)
+    return TablePlan(config, plan, drift, previous, time.perf_counter() - started)
+
+
+def load_table(
+    db: Database, table: TablePlan, collector: ItemCollector, run_id: str
+) -> TableResult:
+    """Transform what the collector gathered, then atomically replace the table."""
+    config, plan, drift = table.config, table.plan, table.drift
+    gathered = collector.seconds  # page-by-page gathering, done while the board was read
+    started = time.perf_counter()
+    result = collector.frame()
     frame = result.frame
     if drift.kept:
         kept = store.kept_values(db, config.table, list(drift.kept), frame["item_id"])
@@ -232,14 +266,15 @@ def load_table(
     transformed = time.perf_counter()
     rows = store.write_board_table(db, frame, config.table, table_schema(plan, drift))
     loaded = time.perf_counter()
-    mapping = mapping_with_drift(plan, drift, previous)
+    mapping = mapping_with_drift(plan, drift, table.previous)
     store.replace_board_rows(db, store.MAPPING, config.board_id, mapping)
     if drift.found:
         log.warning("table %s: schema drift: %s", config.table, drift.summary())
         store.upsert(db, store.CHANGES, drift.frame(config.board_id, config.table, run_id, now()))
+    groups = frame[["group_id"]] if "group_id" in frame else pd.DataFrame({"group_id": []})
     return TableResult(
         config.table, rows, drift, result.unreadable_cells, result.items_dropped,
-        transformed - started, loaded - transformed,
+        table.seconds + gathered + transformed - started, loaded - transformed, groups,
     )  # fmt: skip
 
 
@@ -253,16 +288,6 @@ def _previous_names(
     rows = rows[rows["sql_column"].isin(list(existing)) & ~rows["column_id"].str.startswith("@")]
     keys = zip(rows["column_id"].astype(str), rows["part"].fillna("").astype(str), strict=True)
     return dict(zip(keys, rows["sql_column"].astype(str), strict=True))
-
-
-def _group_ids(items: Sequence[Mapping[str, Any]], states: Sequence[str]) -> pd.DataFrame:
-    wanted = set(states)
-    groups = [
-        (item.get("group") or {}).get("id")
-        for item in items
-        if "all" in wanted or (item.get("state") or "active") in wanted
-    ]
-    return pd.DataFrame({"group_id": pd.Series(groups, dtype=object)})
 
 
 def _board_row(

@@ -3,12 +3,19 @@
 Reads: items' id, name, state, created_at, updated_at, group {id title}, parent_item {id},
 column_values. Writes: one column per OutputColumn of the plan, typed by its sql_type
 (text -> object str/None, float64, bool, datetime64), empty cells null.
+
+Items arrive page by page: ``ItemCollector.add`` keeps, from each page, only the fields the plan
+reads (one list per field) and lets the page's dicts go. A 50,000 x 150 board decoded into
+dicts at once is ~7.5M dicts and ~5 GB; gathered page by page while the page is still in the
+CPU caches, it is the strings alone (measured: gathering 4.8 s -> well under 1 s).
+``board_frame`` is the one-shot form for a list of items.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -17,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from .casting import cast
-from .cells import Fields, by_unique, extract, gather, objects, parse_timestamps, text_array
+from .cells import FieldLists, Fields, by_unique, extract, objects, parse_timestamps, text_array
 from .columns import BoardPlan, OutputColumn
 
 log = logging.getLogger(__name__)
 EXAMPLES = 3
+Items = Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -47,40 +55,83 @@ class BoardFrame:
         return sum(u.count for u in self.unreadable)
 
 
+class ItemCollector:
+    """Pages of items in, the plan's typed frame out (module doc); usable as a client sink."""
+
+    def __init__(self, plan: BoardPlan, item_states: Sequence[str] = ("active",)) -> None:
+        self.plan = plan
+        self.item_states = tuple(item_states)
+        kinds: dict[str, list[str]] = {}
+        for out in plan.outputs:
+            if not out.kind.startswith("item."):
+                kinds.setdefault(out.column_id, []).append(out.kind)
+        self._kinds = kinds
+        self.seconds = 0.0  # time spent in add() and frame(): the transform's share of a read
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every item added (the client restarts a board whose cursor expired)."""
+        self.received = 0
+        self._cells = FieldLists(self._kinds)
+        self._item_fields: dict[str, list[Any]] = {
+            out.kind: [] for out in self.plan.outputs if out.kind.startswith("item.")
+        }
+        self._item_fields.setdefault("item.id", [])
+
+    @property
+    def kept(self) -> int:
+        return len(self._item_fields["item.id"])
+
+    def add(self, items: Items) -> None:
+        """Keep the fields the plan reads from one page of items (in the states synced)."""
+        started = time.perf_counter()
+        self.received += len(items)
+        kept = _keep_states(items, self.item_states)
+        for kind, values in self._item_fields.items():
+            values.extend(ITEM_FIELDS[kind][0](kept))
+        self._cells.add(kept)
+        self.seconds += time.perf_counter() - started
+
+    def frame(self) -> BoardFrame:
+        """The typed frame of every item added so far."""
+        started = time.perf_counter()
+        ids = objects(self._item_fields["item.id"])
+        data: dict[str, pd.Series[Any]] = {}
+        unreadable: list[Unreadable] = []
+        for out in self.plan.outputs:
+            fields = self._cells.fields.get(out.column_id)
+            if out.kind.startswith("item."):
+                values = ITEM_FIELDS[out.kind][1](self._item_fields[out.kind])
+                bad = np.zeros(len(ids), dtype=bool)
+            else:
+                assert fields is not None  # every planned column is gathered
+                values, bad = extract(out.kind, fields, out.separator)
+            if out.cast_from is not None:
+                values, lost = cast(values, out.sql_type)
+                bad = bad | lost
+            if bad.any():
+                unreadable.append(_report(out, bad, ids, fields))
+            data[out.sql_name] = _series(values)
+        result = BoardFrame(pd.DataFrame(data, copy=False), unreadable, self.received - len(ids))
+        self.seconds += time.perf_counter() - started
+        return result
+
+
 def board_frame(
-    items: Sequence[Mapping[str, Any]], plan: BoardPlan, item_states: Sequence[str] = ("active",)
+    items: Items, plan: BoardPlan, item_states: Sequence[str] = ("active",)
 ) -> BoardFrame:
     """The plan's columns for every item whose state is in ``item_states`` (see module doc)."""
-    kept = _keep_states(items, item_states)
-    kinds: dict[str, list[str]] = {}
-    for out in plan.outputs:
-        if not out.kind.startswith("item."):
-            kinds.setdefault(out.column_id, []).append(out.kind)
-    fields = gather(kept, kinds)
-    ids = objects([str(item["id"]) for item in kept])
-    data: dict[str, pd.Series[Any]] = {}
-    unreadable: list[Unreadable] = []
-    for out in plan.outputs:
-        if out.kind.startswith("item."):
-            values, bad = ITEM_FIELDS[out.kind](kept), np.zeros(len(kept), dtype=bool)
-        else:
-            values, bad = extract(out.kind, fields[out.column_id], out.separator)
-        if out.cast_from is not None:
-            values, lost = cast(values, out.sql_type)
-            bad = bad | lost
-        if bad.any():
-            unreadable.append(_report(out, bad, ids, fields.get(out.column_id)))
-        data[out.sql_name] = _series(values)
-    frame = pd.DataFrame(data, copy=False)
-    return BoardFrame(frame, unreadable, len(items) - len(kept))
+    collector = ItemCollector(plan, item_states)
+    collector.add(items)
+    return collector.frame()
 
 
-def _keep_states(
-    items: Sequence[Mapping[str, Any]], states: Sequence[str]
-) -> list[Mapping[str, Any]]:
+def _keep_states(items: Items, states: Sequence[str]) -> Items:
     wanted = set(states)
-    if "all" in wanted:
-        return list(items)
+    if "all" in wanted or not items:
+        return items
+    if wanted == {"active"} and all(item.get("state") in ("active", "", None) for item in items):
+        return items  # the usual page: nothing to drop, no copy
     return [item for item in items if (item.get("state") or "active") in wanted]
 
 
@@ -105,50 +156,51 @@ def _report(
     return Unreadable(out.sql_name, out.column_id, count, examples)
 
 
-def _group(key: str) -> Any:
-    def read(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        return text_array([(item.get("group") or {}).get(key) for item in items])
+# ----------------------------------------------------------------------------- item fields
+# kind -> (read the raw values of one page of items, turn all of them into the column)
+Read = Callable[[Items], list[Any]]
+
+
+def _group(key: str) -> Read:
+    def read(items: Items) -> list[Any]:
+        return [(item.get("group") or {}).get(key) for item in items]
 
     return read
 
 
-def _plain(key: str) -> Any:
+def _plain(key: str) -> Read:
     getter = itemgetter(key)
 
-    def read(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    def read(items: Items) -> list[Any]:
         try:
-            return text_array(list(map(getter, items)))
+            return list(map(getter, items))
         except KeyError:
-            return text_array([item.get(key) for item in items])
+            return [item.get(key) for item in items]
 
     return read
 
 
-def _stamps(key: str) -> Any:
-    def read(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        raw = _plain(key)(items)
-        return by_unique(raw, parse_timestamps, np.datetime64("NaT", "s"))
-
-    return read
+def _parent(items: Items) -> list[Any]:
+    return [(item.get("parent_item") or {}).get("id") for item in items]
 
 
-def _parent(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    return text_array([(item.get("parent_item") or {}).get("id") for item in items])
+def _ids(items: Items) -> list[Any]:
+    return [str(item["id"]) for item in items]
 
 
-def _ids(items: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    return objects([str(item["id"]) for item in items])
+def _stamps(raw: list[Any]) -> np.ndarray:
+    return by_unique(text_array(raw), parse_timestamps, np.datetime64("NaT", "s"))
 
 
-ITEM_FIELDS = {
-    "item.id": _ids,
-    "item.name": _plain("name"),
-    "item.group_id": _group("id"),
-    "item.group_title": _group("title"),
-    "item.state": _plain("state"),
-    "item.created_at": _stamps("created_at"),
-    "item.updated_at": _stamps("updated_at"),
-    "item.parent_id": _parent,
+ITEM_FIELDS: Mapping[str, tuple[Read, Callable[[list[Any]], np.ndarray]]] = {
+    "item.id": (_ids, objects),
+    "item.name": (_plain("name"), text_array),
+    "item.group_id": (_group("id"), text_array),
+    "item.group_title": (_group("title"), text_array),
+    "item.state": (_plain("state"), text_array),
+    "item.created_at": (_plain("created_at"), _stamps),
+    "item.updated_at": (_plain("updated_at"), _stamps),
+    "item.parent_id": (_parent, text_array),
 }
 
 

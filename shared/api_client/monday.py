@@ -17,7 +17,7 @@ from .monday_errors import (
     _number,
     classify_monday_response,
 )
-from .monday_pages import _attach_subitems, _read_boards, _read_items
+from .monday_pages import ItemSink, _attach_subitems, _read_boards, _read_items
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -35,10 +35,15 @@ class BoardItems:
     """Every item of one board, in the API's shape, and what reading it cost."""
 
     board_id: str
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # empty when read into a sink
     pages: int  # pages of the final, complete pass
     complexity_used: int  # summed over every call, restarts and subitems included
     restarts: int  # times the board was restarted from page 1 after a cursor expired
+    count: int = -1  # items read (those in ``items``, or given to the sink)
+
+    def __post_init__(self) -> None:
+        if self.count < 0:
+            self.count = len(self.items)
 
 
 class MondayClient:
@@ -116,22 +121,31 @@ class MondayClient:
         state: str = "active",
         subitems: bool = False,
         raw_values: bool = True,
+        sink: ItemSink | None = None,
     ) -> BoardItems:
         """Every item of a board; an expired cursor restarts it from page 1 (3 times at most).
 
-        ``raw_values=False`` leaves out each cell's ``value`` (its raw JSON string): about
-        half the bytes of a page, and redundant for readers of the typed fields (``label``,
-        ``number``, ``date``, ``display_value``...). Subitems keep ``value``.
+        ``raw_values=False`` leaves out each cell's ``value`` (its raw JSON string) and the
+        fields its typed fragments repeat (``type``, status ``index``, people ``kind``,
+        dropdown value ids, country names): under half the bytes of a page, and nothing the
+        typed fields (``label``, ``number``, ``date``, ``display_value``...) do not carry.
+        Subitems keep every field.
+
+        ``sink`` takes the items page by page (``add``; ``reset`` on a restart) instead of one
+        list, so a large board never sits in memory as dicts; not with ``subitems``, which
+        needs every parent at the end.
         """
+        if sink is not None and subitems:
+            raise ValueError("board_items: a sink cannot be used with subitems=True")
         board_id = str(board_id)
         spent_before = self.complexity_used
-        items, pages, restarts = self._read_with_restarts(
-            board_id, column_ids, state, subitems, raw_values
+        items, pages, restarts, count = self._read_with_restarts(
+            board_id, column_ids, state, subitems, raw_values, sink
         )
         if subitems:
             _attach_subitems(self._execute, board_id, items)
         spent = self.complexity_used - spent_before
-        return BoardItems(board_id, items, pages, spent, restarts)
+        return BoardItems(board_id, items, pages, spent, restarts, count)
 
     def _read_with_restarts(
         self,
@@ -140,12 +154,15 @@ class MondayClient:
         state: str,
         subitems: bool,
         raw_values: bool,
-    ) -> tuple[list[dict[str, Any]], int, int]:
-        """(items, pages, restarts): read again from page 1 while the cursor expires."""
+        sink: ItemSink | None,
+    ) -> tuple[list[dict[str, Any]], int, int, int]:
+        """(items, pages, restarts, count): read again from page 1 while the cursor expires."""
         restarts = 0
         while True:
+            if restarts and sink is not None:
+                sink.reset()
             try:
-                items, pages = _read_items(
+                items, pages, count = _read_items(
                     self._execute,
                     board_id,
                     column_ids,
@@ -153,6 +170,7 @@ class MondayClient:
                     subitems,
                     self.page_limit,
                     raw_values,
+                    sink,
                 )
             except MondayCursorExpiredError as exc:
                 restarts += 1
@@ -165,7 +183,7 @@ class MondayClient:
                     ) from exc
                 _log.warning("board %s: %s; restart %d from page 1", board_id, exc, restarts)
             else:
-                return items, pages, restarts
+                return items, pages, restarts, count
 
     def _execute(
         self, query: str, variables: Mapping[str, Any] | None, context: str

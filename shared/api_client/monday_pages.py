@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from .monday_errors import _ADVICE, MondayNotFoundError, _as_dict
 
@@ -14,6 +14,17 @@ BOARDS_PAGE = 100
 
 # MondayClient._execute: (query, variables, context for messages) -> the response's data
 _Execute = Callable[[str, Mapping[str, Any] | None, str], dict[str, Any]]
+
+
+class ItemSink(Protocol):
+    """Takes a board's items page by page instead of one list (MondayClient.board_items)."""
+
+    def add(self, items: list[dict[str, Any]]) -> None:
+        """One page of items, in board order."""
+
+    def reset(self) -> None:
+        """Forget every page added: the board is read again from page 1 (cursor expired)."""
+
 
 _COMPLEXITY = "complexity { before after query reset_in_x_seconds }"
 # Formula and mirror cells carry their result only in display_value, board_relation and
@@ -34,6 +45,14 @@ _TYPED_VALUES = """
     ... on SubtasksValue { display_value subitems_ids }
     ... on ItemIdValue { item_id }
     ... on LastUpdatedValue { updated_at }"""
+# The lean read (raw_values=False): the same typed fields less what nobody reads beside them
+# (status index, people kind, dropdown value ids, country name); cells also drop `type`.
+_LEAN_VALUES = (
+    _TYPED_VALUES.replace("{ index label }", "{ label }")
+    .replace("{ id kind }", "{ id }")
+    .replace("values { id label }", "values { label }")
+    .replace("country { code name }", "country { code }")
+)
 _BOARDS_QUERY = (
     "query ($ids: [ID!], $state: State, $limit: Int!, $page: Int!) {\n"
     f"  {_COMPLEXITY}\n"
@@ -43,15 +62,16 @@ _BOARDS_QUERY = (
 
 
 def _item_fragment(*, filtered: bool, subitem_ids: bool, raw_values: bool = True) -> str:
-    """The Item fields read; without ``raw_values`` cells omit ``value`` (the raw JSON string,
-    about half of a page's bytes, redundant beside the typed fields)."""
+    """The Item fields read; without ``raw_values`` the lean read (MondayClient.board_items):
+    cells omit ``value`` (the raw JSON string, about half of a page's bytes), ``type`` and the
+    typed fields nothing reads."""
     columns = "column_values(ids: $columns)" if filtered else "column_values"
     subitems = " subitems { id }" if subitem_ids else ""
-    value = " value" if raw_values else ""
+    cell = f"id type text value{_TYPED_VALUES}" if raw_values else f"id text{_LEAN_VALUES}"
     return (
         "fragment ItemFields on Item {\n"
         "  id name state created_at updated_at group { id title }" + subitems + "\n"
-        f"  {columns} {{\n    id type text{value}{_TYPED_VALUES}\n  }}\n}}"
+        f"  {columns} {{\n    {cell}\n  }}\n}}"
     )
 
 
@@ -123,8 +143,10 @@ def _read_items(
     subitems: bool,
     page_limit: int,
     raw_values: bool = True,
-) -> tuple[list[dict[str, Any]], int]:
-    """(items, pages) of one pass over a board: items_page, then next_items_page to the end."""
+    sink: ItemSink | None = None,
+) -> tuple[list[dict[str, Any]], int, int]:
+    """(items, pages, item count) of one pass over a board: items_page, then next_items_page
+    to the end; with a ``sink`` every page goes to it and the list stays empty."""
     filtered = column_ids is not None
     extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
     first = _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
@@ -138,7 +160,7 @@ def _read_items(
         )
     page = _as_dict(_as_dict(boards[0]).get("items_page"))
     nxt = _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
-    return _follow_cursor(execute, board_id, page, nxt, page_limit, extra)
+    return _follow_cursor(execute, board_id, page, nxt, page_limit, extra, sink)
 
 
 def _follow_cursor(
@@ -148,18 +170,22 @@ def _follow_cursor(
     query: str,
     page_limit: int,
     extra: dict[str, Any],
-) -> tuple[list[dict[str, Any]], int]:
-    items: list[dict[str, Any]] = list(page.get("items") or [])
-    pages = 1
-    cursor, got_items = page.get("cursor"), bool(page.get("items"))
-    while cursor and got_items:
+    sink: ItemSink | None,
+) -> tuple[list[dict[str, Any]], int, int]:
+    items: list[dict[str, Any]] = []
+    take = items.extend if sink is None else sink.add
+    pages = count = 0
+    while True:
+        got = page.get("items")
+        got = got if isinstance(got, list) else []
+        pages, count = pages + 1, count + len(got)
+        take(got)
+        cursor = page.get("cursor")
+        if not (cursor and got):
+            return items, pages, count
         context = f"board {board_id} page {pages + 1} (cursor {str(cursor)[:24]}...)"
         variables = {"c": cursor, "limit": page_limit, **extra}
         page = _as_dict(execute(query, variables, context).get("next_items_page"))
-        pages += 1
-        items.extend(page.get("items") or [])
-        cursor, got_items = page.get("cursor"), bool(page.get("items"))
-    return items, pages
 
 
 def _attach_subitems(execute: _Execute, board_id: str, parents: list[dict[str, Any]]) -> None:
