@@ -11,6 +11,10 @@ Loads take the fastest safe path of each dialect: PostgreSQL binary COPY (straig
 target, else into a temporary table + ``INSERT .. ON CONFLICT DO UPDATE``), MariaDB/MySQL multi-row
 ``INSERT .. ON DUPLICATE KEY UPDATE`` through the driver's executemany batching, SQLite
 ``executemany`` of ``INSERT .. ON CONFLICT``, SQL Server ``fast_executemany`` (untested here).
+When pyarrow and pgpq are installed (the ``tooling`` group; Kestra images may lack them), the
+binary COPY data of frames with only text/int/float/bool/date/timestamp columns is encoded from
+Arrow record batches (shared.db_copy_arrow) instead of row by row: the same converters run, so
+the stored values and errors are the same. Without them the row path runs.
 Each load is one transaction; transient connection errors retry the whole transaction.
 Identifiers are validated and quoted; values are always bound, never formatted into SQL.
 Table names are single identifiers: the schema (PostgreSQL search_path, MariaDB database)
@@ -49,6 +53,8 @@ import sqlalchemy as sa
 from psycopg.errors import UniqueViolation
 from psycopg.types.json import set_json_dumps
 from sqlalchemy.engine import make_url
+
+from shared import db_copy_arrow
 
 if TYPE_CHECKING:
     from shared.config import Config
@@ -1172,28 +1178,38 @@ def _exec_count(conn: sa.Connection, sql: str) -> int:
 
 
 def _pg_copy(db: Database, conn: sa.Connection, table: str, batch: _Batch) -> None:
-    """COPY the batch into a table: binary when every column type allows, else text."""
+    """COPY the batch into a table: binary when every column type allows, else text.
+
+    Binary COPY data is encoded from Arrow record batches when shared.db_copy_arrow can
+    (pyarrow and pgpq installed, plain column types), else written row by row.
+    """
     binary = batch.copy_types is not None
     fmt = " (FORMAT BINARY)" if binary else ""
     columns = ", ".join(map(db.quote, batch.columns))
     position = -1
+    arrow = db_copy_arrow.binary_copy_data(batch, _convert, _CHUNK_ROWS)
     with _driver(conn).cursor() as cursor:
         set_json_dumps(_dumps, context=cursor)
         try:
             with cursor.copy(f"COPY {db.quote(table)} ({columns}) FROM STDIN{fmt}") as copy:
-                if batch.copy_types is not None:
-                    copy.set_types(batch.copy_types)
-                write = copy.write_row
-                for position, row in enumerate(batch.rows()):  # noqa: B007 - read on failure
-                    write(row)
+                if arrow is not None:
+                    for data in arrow:
+                        copy.write(data)
+                else:
+                    if batch.copy_types is not None:
+                        copy.set_types(batch.copy_types)
+                    write = copy.write_row
+                    for position, row in enumerate(batch.rows()):  # noqa: B007 - read on failure
+                        write(row)
                 db._step("copy_written", conn)
         except Exception as exc:
             if not isinstance(exc, DatabaseError) and not _is_transient(exc):
-                exc.add_note(_copy_position(exc, batch, position))
+                exc.add_note(_copy_position(exc, batch, position, arrow is not None))
             raise
 
 
-def _copy_position(exc: BaseException, batch: _Batch, position: int) -> str:
+def _copy_position(exc: BaseException, batch: _Batch, position: int, arrow: bool) -> str:
+    """Where a COPY failed: the server's line, else the row being written (row path only)."""
     context = str(getattr(getattr(exc, "diag", None), "context", None) or "")
     found = re.search(r"line (\d+)(?:, column (.*?):)?", context)
     column = ""
@@ -1202,7 +1218,7 @@ def _copy_position(exc: BaseException, batch: _Batch, position: int) -> str:
         column = f", column {found.group(2)!r}" if found.group(2) else ""
     if 0 <= position < len(batch):
         return f"at frame row {_label(batch.labels, position)!r} (position {position}){column}"
-    return "while streaming rows"
+    return "while streaming Arrow record batches" if arrow else "while streaming rows"
 
 
 def _pg_upsert(
