@@ -110,6 +110,12 @@ def _arrow_column(
     convert: Convert,
 ) -> Any:
     """One column as an Arrow array of ``arrow_type``; NaN/None/NaT/NA become nulls."""
+    if portable == "text" and _arrow_strings(series):
+        # already Arrow strings (pd.ArrowDtype): what the converter would produce, no copy out
+        values = pa.array(series)  # the array itself (a ChunkedArray when it has chunks)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        return values.cast(arrow_type)
     kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
     if kind and kind in _DIRECT_KINDS.get(portable, ""):
         values = series.to_numpy(dtype="float64" if portable == "float" else None)
@@ -120,6 +126,14 @@ def _arrow_column(
     if isinstance(converted, np.ndarray):  # dates and timestamps: datetime64 with NaT
         return pa.array(converted, from_pandas=True).cast(arrow_type)
     return pa.array(converted, type=arrow_type)
+
+
+def _arrow_strings(series: pd.Series[Any]) -> bool:
+    dtype = series.dtype
+    return isinstance(dtype, pd.ArrowDtype) and str(dtype.pyarrow_dtype) in (
+        "string",
+        "large_string",
+    )
 
 
 def binary_copy_data(batch: _Batch, convert: Convert, chunk_rows: int) -> Iterator[bytes] | None:

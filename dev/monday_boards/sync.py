@@ -24,6 +24,7 @@ from shared.config import ConfigError
 from shared.db_helper import Database, DatabaseError
 
 from . import store
+from .columnar import ArrowCollector
 from .columns import BoardPlan, plan_board
 from .drift import Drift, detect_drift, mapping_with_drift, table_schema, with_kept_types
 from .extract import BoardExtract, extract_board, read_boards, subitem_columns
@@ -143,7 +144,8 @@ def sync_board(
     """Extract one board completely, then load its tables and metadata.
 
     The items table is planned first, so each page read keeps only what the plan needs
-    (transform.ItemCollector); a board with subitems is read whole, then collected.
+    (columnar.ArrowCollector decodes pages straight into columns); a board with subitems is
+    read whole as dicts (transform.ItemCollector), its subitems attached to their parents.
     """
     outcome = BoardOutcome(config.board_id, config.table)
     started = time.perf_counter()
@@ -151,7 +153,7 @@ def sync_board(
         board = _found(board, config, settings)
         with no_cycle_collection():
             table = prepare_table(db, config, board)
-            collector = ItemCollector(table.collect_plan, settings.item_states)
+            collector = collector_for(table.collect_plan, settings, subitems=config.subitems)
             outcome.extract = extract_board(
                 client,
                 board,
@@ -166,6 +168,15 @@ def sync_board(
     outcome.extract = None if outcome.extract is None else outcome.extract.summary()
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def collector_for(
+    plan: BoardPlan, settings: SyncSettings, *, subitems: bool
+) -> ItemCollector | ArrowCollector:
+    """The Arrow collector (fast path), or the dict one when subitems need the whole board."""
+    if subitems:
+        return ItemCollector(plan, settings.item_states)
+    return ArrowCollector(plan, settings.item_states)
 
 
 @contextmanager
@@ -202,7 +213,7 @@ def load_extract(
     config: BoardConfig,
     outcome: BoardOutcome,
     table: TablePlan,
-    collector: ItemCollector,
+    collector: ItemCollector | ArrowCollector,
     run_id: str,
 ) -> None:
     """Load an extract: the items table, the subitems table (if configured), metadata."""
@@ -252,7 +263,7 @@ def prepare_table(
 
 
 def load_table(
-    db: Database, table: TablePlan, collector: ItemCollector, run_id: str
+    db: Database, table: TablePlan, collector: ItemCollector | ArrowCollector, run_id: str
 ) -> TableResult:
     """Transform what the collector gathered, then atomically replace the table."""
     config, plan, drift = table.config, table.plan, table.drift

@@ -39,7 +39,7 @@ from .monday_errors import (
 )
 from .monday_pages import BOARDS_PAGE as BOARDS_PAGE
 from .monday_pages import ITEMS_BY_ID_CHUNK as ITEMS_BY_ID_CHUNK
-from .monday_pages import ItemSink
+from .monday_pages import ItemSink, RawItemSink
 
 # The paging constants and _jitter are importable from here as before the split, though not in
 # __all__; a test seeds _jitter (patch its attributes: rebinding the name here has no effect).
@@ -56,6 +56,7 @@ __all__ = [
     "MondayError",
     "MondayNotFoundError",
     "MondayRateLimitError",
+    "RawItemSink",
     "classify_monday_response",
     "parse_retry_after",
 ]

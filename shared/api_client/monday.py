@@ -17,7 +17,7 @@ from .monday_errors import (
     _number,
     classify_monday_response,
 )
-from .monday_pages import ItemSink, _attach_subitems, _read_boards, _read_items
+from .monday_pages import Decode, ItemSink, _attach_subitems, _read_boards, _read_items
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -186,19 +186,27 @@ class MondayClient:
                 return items, pages, restarts, count
 
     def _execute(
-        self, query: str, variables: Mapping[str, Any] | None, context: str
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        context: str,
+        decode: Decode | None = None,
     ) -> dict[str, Any]:
         self._wait_for_budget()
         payload = {"query": query, "variables": dict(variables or {})}
         data = self.http.call_with_retries(
-            lambda: self._attempt(payload, context), f"Monday {context}"
+            lambda: self._attempt(payload, context, decode), f"Monday {context}"
         )
         self._track_complexity(data, context)
         return data
 
-    def _attempt(self, payload: dict[str, Any], context: str) -> dict[str, Any]:
+    def _attempt(
+        self, payload: dict[str, Any], context: str, decode: Decode | None = None
+    ) -> dict[str, Any]:
         response = self._post(payload, context)
-        body = _json_or_none(response, context)
+        body = decode(response.content) if decode is not None and response.is_success else None
+        if body is None:  # no decoder, or it left this body (errors, another shape) to us
+            body = _json_or_none(response, context)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         error = classify_monday_response(
             response.status_code, body, retry_after=retry_after, context=context

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence, Sized
 from typing import Any, Protocol
 
 from .monday_errors import _ADVICE, MondayNotFoundError, _as_dict
@@ -12,18 +13,30 @@ _log = logging.getLogger(__package__)  # the package logger: records keep their 
 ITEMS_BY_ID_CHUNK = 100  # root items(ids:) takes at most 100 ids
 BOARDS_PAGE = 100
 
-# MondayClient._execute: (query, variables, context for messages) -> the response's data
-_Execute = Callable[[str, Mapping[str, Any] | None, str], dict[str, Any]]
+# MondayClient._execute: (query, variables, context for messages[, decode]) -> the data
+_Execute = Callable[..., dict[str, Any]]
+# A sink's own decoder of a response body (RawItemSink.decode)
+Decode = Callable[[bytes], "dict[str, Any] | None"]
 
 
 class ItemSink(Protocol):
     """Takes a board's items page by page instead of one list (MondayClient.board_items)."""
 
-    def add(self, items: list[dict[str, Any]]) -> None:
-        """One page of items, in board order."""
+    def add(self, items: Any) -> None:
+        """One page of items, in board order: a list of item dicts, or (RawItemSink) whatever
+        its ``decode`` put under ``items``."""
 
     def reset(self) -> None:
         """Forget every page added: the board is read again from page 1 (cursor expired)."""
+
+
+class RawItemSink(ItemSink, Protocol):
+    """A sink that also decodes the body of each page itself (e.g. straight into columns)."""
+
+    def decode(self, body: bytes) -> dict[str, Any] | None:
+        """The response as the client reads it (``data`` with cursor and complexity), its
+        ``items`` in the sink's own form (anything with a length, given back to ``add``);
+        None when the body is not a clean page: the client decodes it as JSON instead."""
 
 
 _COMPLEXITY = "complexity { before after query reset_in_x_seconds }"
@@ -151,7 +164,8 @@ def _read_items(
     extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
     first = _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
     variables = {"board": [board_id], "state": state, "limit": page_limit, **extra}
-    boards = execute(first, variables, f"board {board_id} page 1").get("boards")
+    decode: Decode | None = getattr(sink, "decode", None)
+    boards = execute(first, variables, f"board {board_id} page 1", decode).get("boards")
     if not isinstance(boards, list) or not boards:
         raise MondayNotFoundError(
             f"Monday API board {board_id}: no such board with state={state!r} visible to "
@@ -160,24 +174,25 @@ def _read_items(
         )
     page = _as_dict(_as_dict(boards[0]).get("items_page"))
     nxt = _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
-    return _follow_cursor(execute, board_id, page, nxt, page_limit, extra, sink)
+    read_next = functools.partial(execute, nxt, decode=decode)
+    return _follow_cursor(read_next, board_id, page, page_limit, extra, sink)
 
 
 def _follow_cursor(
-    execute: _Execute,
+    read_next: Callable[[dict[str, Any], str], dict[str, Any]],
     board_id: str,
     page: dict[str, Any],
-    query: str,
     page_limit: int,
     extra: dict[str, Any],
     sink: ItemSink | None,
 ) -> tuple[list[dict[str, Any]], int, int]:
     items: list[dict[str, Any]] = []
-    take = items.extend if sink is None else sink.add
+    take: Callable[[Any], None] = items.extend if sink is None else sink.add
     pages = count = 0
     while True:
-        got = page.get("items")
-        got = got if isinstance(got, list) else []
+        got: Any = page.get("items")
+        if not isinstance(got, Sized) or isinstance(got, str | dict):
+            got = []  # a list of items, or a raw sink's own page (anything with a length)
         pages, count = pages + 1, count + len(got)
         take(got)
         cursor = page.get("cursor")
@@ -185,7 +200,7 @@ def _follow_cursor(
             return items, pages, count
         context = f"board {board_id} page {pages + 1} (cursor {str(cursor)[:24]}...)"
         variables = {"c": cursor, "limit": page_limit, **extra}
-        page = _as_dict(execute(query, variables, context).get("next_items_page"))
+        page = _as_dict(read_next(variables, context).get("next_items_page"))
 
 
 def _attach_subitems(execute: _Execute, board_id: str, parents: list[dict[str, Any]]) -> None:

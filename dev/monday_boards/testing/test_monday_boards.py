@@ -781,3 +781,135 @@ def test_summary_dir_falls_back_when_config_is_broken(workflow, monkeypatch):
 
 if __name__ == "__main__":
     raise SystemExit(pytest.main([__file__]))
+
+
+# ----------------------------------------------------------------------------- the Arrow path
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Arrow-backed text columns as object columns of str/None, to compare with the dict path."""
+    return pd.DataFrame(
+        {
+            c: pd.Series(frame[c].to_numpy(dtype=object, na_value=None), dtype=object)
+            if isinstance(frame[c].dtype, pd.ArrowDtype)
+            else frame[c]
+            for c in frame.columns
+        }
+    )
+
+
+def _both_paths(mb: Modules, plan: Any, pages: list[Any], states: Any = ("active",)) -> Any:
+    dict_path, arrow_path = (
+        mb.transform.ItemCollector(plan, states),
+        mb.columnar.ArrowCollector(plan, states),
+    )
+    for page in pages:
+        dict_path.add(page)
+        arrow_path.add(page)
+    return dict_path.frame(), arrow_path.frame()
+
+
+def _assert_same(expected: Any, got: Any) -> None:
+    pd.testing.assert_frame_equal(_comparable(got.frame), _comparable(expected.frame))
+    assert [(u.sql_column, u.count) for u in got.unreadable] == [
+        (u.sql_column, u.count) for u in expected.unreadable
+    ]
+    assert got.items_dropped == expected.items_dropped
+
+
+@pytest.mark.requirement("REQ-MB-007")
+@pytest.mark.parametrize("board_id", [DEALS, DELIVERY, ALL_TYPES, "wide"])
+def test_arrow_pages_give_the_dict_paths_frame(mb, monday_sandbox_factory, board_id):
+    # the sync reads pages straight into Arrow columns (columnar.py); the dict path is the
+    # reference: same columns, dtypes, values, nulls and unreadable counts
+    from dev.shared.monday_sandbox import make_wide_board
+
+    wide = board_id == "wide"
+    sandbox = monday_sandbox_factory(
+        [make_wide_board("5000000001", 700, 48, seed=5)] if wide else None
+    )
+    board_id = "5000000001" if wide else board_id
+    with client_for(sandbox) as client:
+        board = client.boards([board_id])[0]
+        plan = plan_of(mb, board)
+        arrow = mb.columnar.ArrowCollector(plan)
+        read = client.board_items(board_id, raw_values=False, sink=arrow)
+        items = client.board_items(board_id, raw_values=False).items
+    assert read.count == len(items)
+    assert read.items == []
+    expected = mb.transform.board_frame(items, plan)
+    _assert_same(expected, arrow.frame())
+    assert len(expected.frame) == len(items) > 0
+
+
+@pytest.mark.requirement("REQ-MB-007")
+def test_arrow_path_reads_cells_in_any_order_and_missing_cells_as_null(workflow, mb):
+    ext = extract(workflow, mb, "sample_all_column_types_response.json")
+    shuffled = [dict(item) for item in ext.items]
+    shuffled[1]["column_values"] = list(reversed(shuffled[1]["column_values"]))
+    shuffled[2]["column_values"] = shuffled[2]["column_values"][:-1]
+    plan = plan_of(mb, ext.board)
+    _assert_same(*_both_paths(mb, plan, [shuffled[:2], shuffled[2:]]))
+
+
+@pytest.mark.requirement("REQ-MB-018")
+def test_arrow_path_reports_unreadable_cells_and_keeps_states_like_the_dict_path(mb):
+    board = {"id": "1", "columns": [{"id": "d", "title": "D", "type": "date"},
+                                    {"id": "u", "title": "U", "type": "last_updated"},
+                                    {"id": "t", "title": "T", "type": "text"}]}  # fmt: skip
+    items = [{"id": str(n), "state": state, "column_values": [
+        {"id": "d", "text": "x", "date": date},
+        {"id": "u", "text": "", "updated_at": stamp},
+        {"id": "t", "text": text}]}
+        for n, (state, date, stamp, text) in enumerate([
+            ("active", "31/12/2024", "2024-05-02T11:30:00Z", "yes"),
+            ("archived", "2024-12-31", "not a time", ""),
+            (None, None, None, "no"), ("", "2024-02-30", "2024-05-02 11:30:00 UTC", None)])
+    ]  # fmt: skip
+    plan = plan_of(mb, board, columns={"t": mb.settings.ColumnOverride(type="bool")})
+    for states in (("active",), ("active", "archived"), ("all",)):
+        expected, got = _both_paths(mb, plan, [items[:1], items[1:]], states)
+        _assert_same(expected, got)
+        assert expected.unreadable_cells > 0
+
+
+def test_arrow_path_refuses_pages_that_break_the_graphql_types(mb):
+    plan = plan_of(mb, {"id": "1", "columns": [{"id": "n", "title": "N", "type": "numbers"}]})
+    arrow = mb.columnar.ArrowCollector(plan)
+    with pytest.raises(Exception, match="does not match the GraphQL types") as caught:
+        arrow.add([{"id": "1", "column_values": [{"id": "n", "number": {"not": "a float"}}]}])
+    assert getattr(caught.value, "code", None) == "INVALID_RESPONSE"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"errors":[{"message":"boom","extensions":{"code":"X"}}],"account_id":1}',
+        b'{"data":null,"errors":[{"message":"boom"}]}',
+        b'{"data":{"complexity":{"query":1}}}',
+        b'{"data":{"next_items_page":{"cursor":null,"items":[{"id":1.5e999}]}}}',
+        b"not json",
+        b'{"data":{"boards":[{"id":"1"},{"id":"2"}]}}',
+    ],
+)
+def test_arrow_decoder_leaves_what_is_not_a_clean_page_to_the_client(mb, body):
+    assert mb.columnar.decode_page(body) is None
+
+
+def test_arrow_decoder_reads_first_and_next_pages_and_empty_boards(mb):
+    first = mb.columnar.decode_page(
+        b'{"data":{"complexity":{"before":9,"after":8,"query":1,"reset_in_x_seconds":60},'
+        b'"boards":[{"id":"7","items_page":{"cursor":"c1","items":[{"id":"1","name":"A",'
+        b'"column_values":[{"id":"t","text":"x"}]}]}}]},"account_id":5}'
+    )
+    page = first["data"]["boards"][0]["items_page"]
+    assert (page["cursor"], len(page["items"])) == ("c1", 1)
+    assert first["data"]["complexity"] == {
+        "before": 9, "after": 8, "query": 1, "reset_in_x_seconds": 60
+    }  # fmt: skip
+    nxt = mb.columnar.decode_page(b'{"data":{"next_items_page":{"cursor":null,"items":[]}}}')
+    assert (
+        nxt["data"]["next_items_page"]["cursor"],
+        len(nxt["data"]["next_items_page"]["items"]),
+    ) == (None, 0)
+    assert mb.columnar.decode_page(b'{"data":{"boards":[]}}') == {"data": {"boards": []}}

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from dev.shared import test_framework as tf
@@ -277,3 +278,24 @@ def test_copy_written_runs_after_the_arrow_data(pg_database, arrow_streams):
     schema = TableSchema("t", TYPES, ("id",))
     pg_database.upsert_frame(every_plain_type_frame(3), "t", ["id"], schema=schema)
     assert steps == [("copy_written", 1)]
+
+
+def test_arrow_backed_text_columns_are_stored_like_object_text(pg_database, arrow_streams):
+    # monday_boards hands over text as pd.ArrowDtype columns: used as they are, no Python str
+    values = ["plain", None, "", "tab\there", "line\nbreak", "back\\slash", "Café ☕", "NULL"]
+    arrow_text = pd.Series(
+        pd.arrays.ArrowExtensionArray(pa.chunked_array([values[:3], values[3:]]))
+    )
+    schema = TableSchema("t", {"id": "int", "s": "text"}, ("id",))
+    ids = list(range(len(values)))
+    pg_database.replace_table_atomically(
+        pd.DataFrame({"id": ids, "s": arrow_text}), "fast", schema=schema
+    )
+    pg_database.replace_table_atomically(
+        pd.DataFrame({"id": ids, "s": pd.Series(values, dtype=object)}), "rows", schema=schema
+    )
+    assert arrow_streams == ["fast", "rows"]
+    assert raw_digest(pg_database, "fast") == raw_digest(pg_database, "rows")
+    stored = pg_database.read_table("fast", order_by=["id"])["s"]
+    assert stored[[0, 2]].tolist() == ["plain", ""]
+    assert pd.isna(stored[1])

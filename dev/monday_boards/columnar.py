@@ -1,0 +1,441 @@
+"""Pages of items straight from response bytes to Arrow columns: the fast path of a board read.
+
+``ArrowCollector`` is the client's sink (shared.api_client.ItemSink) for a board read with the
+lean query: ``decode`` parses each page's response body with Arrow's JSON reader against the
+GraphQL types of the fields asked for (no Python object per cell, and the GIL is released while
+parsing), ``add`` keeps the columns the plan reads, ``frame`` builds the typed frame. The
+result is the same as ``transform.ItemCollector`` (the dict path, used for subitems and replays)
+gives for the same items: dates and timestamps are parsed by the same functions on the
+distinct values, and equivalence is tested on every sample board.
+
+A body that is not a clean page (GraphQL errors, another shape) is left to the client
+(``decode`` returns None): it decodes it as JSON, classifies the errors, and hands a page it
+accepts to ``add`` as a list of dicts, which is converted against the same types; values that
+do not fit those types are a MondayError naming the page, not a guess.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from shared.api_client import MondayError
+
+from .casting import cast
+from .cells import KINDS, NAT_D, NAT_S, parse_dates, parse_times, parse_timestamps
+from .columns import BoardPlan, OutputColumn
+from .transform import EXAMPLES, BoardFrame, Unreadable, log
+
+S = pa.string()
+_IDS = pa.list_(pa.struct([("id", S)]))
+CELL = pa.struct([
+    ("id", S), ("text", S), ("label", S), ("date", S), ("time", S), ("number", pa.float64()),
+    ("from", S), ("to", S), ("checked", pa.bool_()), ("country", pa.struct([("code", S)])),
+    ("persons_and_teams", _IDS), ("values", pa.list_(pa.struct([("label", S)]))),
+    ("display_value", S), ("linked_item_ids", pa.list_(S)), ("subitems_ids", pa.list_(S)),
+    ("item_id", S), ("updated_at", S),
+])  # fmt: skip
+ITEM = pa.struct([
+    ("id", S), ("name", S), ("state", S), ("created_at", S), ("updated_at", S),
+    ("group", pa.struct([("id", S), ("title", S)])), ("column_values", pa.list_(CELL)),
+])  # fmt: skip
+_PAGE = pa.struct([("cursor", S), ("items", pa.list_(ITEM))])
+_COMPLEXITY = pa.struct([(k, pa.int64()) for k in ("before", "after", "query")])
+RESPONSE = pa.schema([
+    ("data", pa.struct([
+        ("complexity", _COMPLEXITY), ("next_items_page", _PAGE),
+        ("boards", pa.list_(pa.struct([("id", S), ("items_page", _PAGE)]))),
+    ])),
+])  # fmt: skip
+_PARSE = pa_json.ParseOptions(
+    explicit_schema=RESPONSE, unexpected_field_behavior="infer", newlines_in_values=True
+)
+_ITEM_COLUMNS = {  # item field kind -> path in the item struct
+    "item.id": ("id",), "item.name": ("name",), "item.state": ("state",),
+    "item.created_at": ("created_at",), "item.updated_at": ("updated_at",),
+    "item.group_id": ("group", "id"), "item.group_title": ("group", "title"),
+}  # fmt: skip
+
+
+class ArrowItems:
+    """One page of items as an Arrow struct array (what ``decode`` puts under ``items``)."""
+
+    def __init__(self, items: pa.StructArray) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def decode_page(body: bytes) -> dict[str, Any] | None:
+    """A response body as the client's dict, its items as ArrowItems; None if not a clean page."""
+    try:
+        table = pa_json.read_json(
+            io.BytesIO(body),
+            read_options=pa_json.ReadOptions(block_size=len(body) + 1, use_threads=False),
+            parse_options=_PARSE,
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != 1 or set(table.column_names) - {"data", "account_id", "extensions"}:
+        return None  # errors, or a shape this reader was not made for: the client decides
+    data = table.column("data").combine_chunks()
+    if data.null_count:
+        return None
+    page = _page_of(data)
+    if page is None:
+        return None
+    complexity = data.field("complexity")[0].as_py()
+    out: dict[str, Any] = {} if complexity is None else {"complexity": complexity}
+    return {"data": out | page}
+
+
+def _page_of(data: pa.StructArray) -> dict[str, Any] | None:
+    nxt, boards = data.field("next_items_page"), data.field("boards")
+    if nxt.is_valid()[0].as_py():
+        return {"next_items_page": _page(nxt)}
+    if boards.is_valid()[0].as_py():
+        flat = boards.flatten()
+        if len(flat) == 0:
+            return {"boards": []}
+        pages = flat.field("items_page")
+        if len(flat) != 1 or not pages.is_valid()[0].as_py():
+            return None
+        return {"boards": [{"id": flat.field("id")[0].as_py(), "items_page": _page(pages)}]}
+    return None
+
+
+def _page(page: pa.StructArray) -> dict[str, Any]:
+    items = page.field("items")
+    return {
+        "cursor": page.field("cursor")[0].as_py(),
+        "items": ArrowItems(items.flatten() if items.is_valid()[0].as_py() else _empty()),
+    }
+
+
+def _empty() -> pa.StructArray:
+    return pa.array([], type=ITEM)
+
+
+def _no_items() -> pa.StructArray:
+    return _without_cells(_empty())
+
+
+class ArrowCollector:
+    """The Arrow form of transform.ItemCollector: a client sink with ``decode`` (module doc)."""
+
+    decode = staticmethod(decode_page)
+
+    def __init__(self, plan: BoardPlan, item_states: Sequence[str] = ("active",)) -> None:
+        self.plan = plan
+        self.item_states = tuple(item_states)
+        self._cells: dict[str, list[str]] = {}  # column id -> the cell fields its kinds read
+        for out in plan.outputs:
+            if not out.kind.startswith("item."):
+                needed = self._cells.setdefault(out.column_id, [])
+                needed += [f for f in READS[out.kind] if f not in needed]
+        self.seconds = 0.0  # time in add() and frame(): the transform's share of a read
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every page (the client restarts a board whose cursor expired)."""
+        self.received = 0
+        self._items: list[pa.StructArray] = []  # kept items, without column_values
+        self._columns: dict[str, list[pa.Array]] = {cid: [] for cid in self._cells}
+
+    def add(self, items: ArrowItems | Sequence[Mapping[str, Any]]) -> None:
+        """Keep the plan's columns of one page (items in the states synced)."""
+        started = time.perf_counter()
+        array = items.items if isinstance(items, ArrowItems) else _from_dicts(items)
+        self.received += len(array)
+        array = _keep_states(array, self.item_states)
+        self._items.append(_without_cells(array))
+        for cid, cells in _cells_by_column(array, self._cells).items():
+            self._columns[cid].append(cells)
+        self.seconds += time.perf_counter() - started
+
+    def frame(self) -> BoardFrame:
+        """The typed frame of every item added (the same as transform.ItemCollector's)."""
+        started = time.perf_counter()
+        items = pa.concat_arrays(self._items) if self._items else _no_items()
+        cells = {cid: _concat(chunks, self._cells[cid]) for cid, chunks in self._columns.items()}
+        ids = _text(items.field("id"))
+        data: dict[str, pd.Series[Any]] = {}
+        unreadable: list[Unreadable] = []
+        for out in self.plan.outputs:
+            if out.kind.startswith("item."):
+                values, bad = _item_field(items, out.kind), np.zeros(len(items), dtype=bool)
+                raw = None
+            else:
+                raw = cells[out.column_id]
+                values, bad = EXTRACT[out.kind](raw, out.separator)
+            if out.cast_from is not None:
+                values, lost = cast(_as_numpy(values), out.sql_type)
+                bad = bad | lost
+            if bad.any():
+                unreadable.append(_report(out, bad, ids, raw))
+            data[out.sql_name] = _series(values)
+        frame = pd.DataFrame(data, copy=False)
+        self.seconds += time.perf_counter() - started
+        return BoardFrame(frame, unreadable, self.received - len(items))
+
+
+def _from_dicts(items: Sequence[Mapping[str, Any]]) -> pa.StructArray:
+    try:
+        return pa.array(list(items), type=ITEM)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise MondayError(
+            f"Monday API: a page of items does not match the GraphQL types of the fields "
+            f"asked for ({exc}); not retried",
+            code="INVALID_RESPONSE",
+            retryable=False,
+        ) from exc
+
+
+def _without_cells(items: pa.StructArray) -> pa.StructArray:
+    """The item fields alone (keeping column_values would copy every page again at the end)."""
+    names = [f.name for f in ITEM if f.name != "column_values"]
+    return pa.StructArray.from_arrays(
+        [items.field(name) for name in names], fields=[ITEM.field(n) for n in names]
+    )
+
+
+def _keep_states(items: pa.StructArray, states: Sequence[str]) -> pa.StructArray:
+    if "all" in states or len(items) == 0:
+        return items
+    state = pc.fill_null(items.field("state"), "active")
+    state = pc.if_else(pc.equal(state, ""), "active", state)
+    keep = pc.is_in(state, value_set=pa.array(list(states), type=S))
+    return items if pc.all(keep).as_py() else items.filter(keep)
+
+
+def _cells_by_column(
+    items: pa.StructArray, wanted: Mapping[str, list[str]]
+) -> dict[str, pa.StructArray]:
+    """Column id -> its cell in every item (null where an item has none), with the fields
+    ``wanted`` names only (taking whole cells, lists and all, costs ~10x more)."""
+    lists = items.field("column_values")
+    cells = lists.flatten()
+    rows, width = len(items), len(cells) // max(len(items), 1)
+    ids = cells.field("id")
+    if (
+        rows
+        and width
+        and len(cells) == rows * width
+        and pc.all(pc.equal(pc.list_value_length(lists), width)).as_py()
+    ):
+        order = tuple(ids.slice(0, width).to_pylist())
+        if len(set(order)) == width and ids.equals(_repeated(order, rows)):
+            at = {cid: j for j, cid in enumerate(order)}  # every item lists the same ids
+            return {
+                cid: _take(cells, fields, _stride(at.get(cid), width, rows))
+                for cid, fields in wanted.items()
+            }
+    return _by_lookup(lists, cells, ids, wanted, rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _repeated(order: tuple[str, ...], rows: int) -> pa.Array:
+    """The ids of ``rows`` items that all list ``order`` (the same for most pages of a board)."""
+    return pa.array(order * rows, type=S)
+
+
+def _stride(j: int | None, width: int, rows: int) -> pa.Array:
+    if j is None:
+        return pa.nulls(rows, type=pa.int64())
+    return pa.array(np.arange(j, rows * width, width))
+
+
+def _take(cells: pa.StructArray, fields: list[str], at: pa.Array) -> pa.StructArray:
+    """The ``fields`` of the cells at positions ``at`` (null positions: null cells)."""
+    children = [cells.field(name).take(at) for name in fields]
+    types = [CELL.field(name) for name in fields]
+    return pa.StructArray.from_arrays(children, fields=types, mask=at.is_null())
+
+
+def _by_lookup(
+    lists: pa.ListArray,
+    cells: pa.StructArray,
+    ids: pa.Array,
+    wanted: Mapping[str, list[str]],
+    rows: int,
+) -> dict[str, pa.StructArray]:
+    """Items whose cells differ in order or number: each column found by id (last one wins)."""
+    parent = pc.list_parent_indices(lists).to_numpy()
+    ids_np = ids.to_numpy(zero_copy_only=False)
+    out: dict[str, pa.StructArray] = {}
+    for cid, fields in wanted.items():
+        where = np.full(rows, -1, dtype=np.int64)
+        found = np.flatnonzero(ids_np == cid)
+        where[parent[found]] = found
+        out[cid] = _take(cells, fields, pa.array(where, mask=where < 0))
+    return out
+
+
+def _concat(chunks: list[pa.Array], fields: list[str]) -> pa.StructArray:
+    if chunks:
+        return pa.concat_arrays(chunks)
+    return pa.array([], type=pa.struct([CELL.field(name) for name in fields]))
+
+
+# ----------------------------------------------------------------------------- extractors
+Extracted = tuple[Any, np.ndarray]  # values (Arrow string array or numpy) and unreadable mask
+
+
+def _text(values: pa.Array) -> pa.Array:
+    """Strings with '' (Monday's empty text) as null."""
+    values = values.cast(S)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, S), values)
+
+
+def _none(values: pa.Array) -> np.ndarray:
+    return np.zeros(len(values), dtype=bool)
+
+
+def _field(cells: pa.StructArray, *path: str) -> pa.Array:
+    out: pa.Array = cells
+    for name in path:
+        out = pc.struct_field(out, name)
+    return out
+
+
+def _parsed(raw: pa.Array, parse: Callable[[np.ndarray], np.ndarray], empty: Any) -> np.ndarray:
+    """``parse`` on the distinct strings only (the dict path's parsers), spread to every row."""
+    encoded = raw.dictionary_encode()
+    return by_unique_codes(encoded, parse, empty)
+
+
+def by_unique_codes(
+    encoded: pa.DictionaryArray, parse: Callable[[np.ndarray], np.ndarray], empty: Any
+) -> np.ndarray:
+    parsed = np.asarray(parse(encoded.dictionary.to_numpy(zero_copy_only=False)))
+    codes = encoded.indices.fill_null(-1).to_numpy()
+    return np.concatenate([parsed, np.array([empty], dtype=parsed.dtype)])[codes]
+
+
+def _unreadable(raw: pa.Array, result: np.ndarray) -> np.ndarray:
+    present = pc.fill_null(pc.not_equal(raw, ""), False).to_numpy(zero_copy_only=False)
+    return np.asarray(present & pd.isna(result), dtype=bool)
+
+
+def _kind_text(*path: str) -> Callable[[pa.StructArray, str | None], Extracted]:
+    def extract(cells: pa.StructArray, _sep: str | None) -> Extracted:
+        values = _text(_field(cells, *path))
+        return values, _none(values)
+
+    return extract
+
+
+def _number(cells: pa.StructArray, _sep: str | None) -> Extracted:
+    values = _field(cells, "number").to_numpy(zero_copy_only=False).astype("float64")
+    return values, _none(values)
+
+
+def _dates(key: str) -> Callable[[pa.StructArray, str | None], Extracted]:
+    def extract(cells: pa.StructArray, _sep: str | None) -> Extracted:
+        raw = _text(_field(cells, key))
+        dates = _parsed(raw, parse_dates, NAT_D)
+        return dates, _unreadable(raw, dates)
+
+    return extract
+
+
+def _date_time(cells: pa.StructArray, _sep: str | None) -> Extracted:
+    day = _parsed(_text(_field(cells, "date")), parse_dates, NAT_D).astype("datetime64[s]")
+    times = _text(_field(cells, "time"))
+    stamps = day + _parsed(times, parse_times, np.timedelta64("NaT", "s"))
+    return stamps, _unreadable(times, stamps)
+
+
+def _checked(cells: pa.StructArray, _sep: str | None) -> Extracted:
+    flags = pc.fill_null(_field(cells, "checked"), False).to_numpy(zero_copy_only=False)
+    return np.asarray(flags, dtype=bool), _none(flags)
+
+
+def _joined(key: str, sub: str | None, default: str) -> Callable[..., Extracted]:
+    """List fields joined (ids by ',', labels by ', ' unless a separator is set); [] -> null."""
+
+    def extract(cells: pa.StructArray, sep: str | None) -> Extracted:
+        lists = _field(cells, key)
+        if sub is not None:
+            # offsets index the whole child array (``values``), not the sliced ``flatten()``
+            lists = pa.ListArray.from_arrays(
+                lists.offsets, pc.struct_field(lists.values, sub), mask=lists.is_null()
+            )
+        joined = _text(pc.binary_join(lists, sep or default))
+        return joined, _none(joined)
+
+    return extract
+
+
+def _updated_at(cells: pa.StructArray, _sep: str | None) -> Extracted:
+    raw = _text(_field(cells, "updated_at"))
+    stamps = _parsed(raw, parse_timestamps, NAT_S)
+    return stamps, _unreadable(raw, stamps)
+
+
+EXTRACT: Mapping[str, Callable[[pa.StructArray, str | None], Extracted]] = {
+    "text": _kind_text("text"),
+    "display": _kind_text("display_value"),
+    "label": _kind_text("label"),
+    "number": _number,
+    "date": _dates("date"),
+    "date_time": _date_time,
+    "timeline_from": _dates("from"),
+    "timeline_to": _dates("to"),
+    "checked": _checked,
+    "country_code": _kind_text("country", "code"),
+    "people_ids": _joined("persons_and_teams", "id", ","),
+    "linked_ids": _joined("linked_item_ids", None, ","),
+    "subitem_ids": _joined("subitems_ids", None, ","),
+    "dropdown": _kind_text("text"),
+    "dropdown_joined": _joined("values", "label", ", "),
+    "item_id": _kind_text("item_id"),
+    "updated_at": _updated_at,
+}
+# the cell fields each kind reads (the first choice of cells.KINDS: the lean query's fields)
+READS: Mapping[str, tuple[str, ...]] = {kind: spec.prefer[0] for kind, spec in KINDS.items()}
+assert set(EXTRACT) == set(KINDS), "every kind of the dict path has an Arrow extractor"
+
+
+def _item_field(items: pa.StructArray, kind: str) -> Any:
+    if kind == "item.id":
+        return items.field("id").cast(S)
+    values = _text(_field(items, *_ITEM_COLUMNS[kind]))
+    if kind in ("item.created_at", "item.updated_at"):
+        return _parsed(values, parse_timestamps, NAT_S)
+    return values
+
+
+def _as_numpy(values: Any) -> np.ndarray:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
+    return np.asarray(values)
+
+
+def _series(values: Any) -> pd.Series[Any]:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
+    return pd.Series(values, dtype=object if values.dtype == object else None, copy=False)
+
+
+def _report(out: OutputColumn, bad: np.ndarray, ids: pa.Array, raw: Any) -> Unreadable:
+    rows = np.flatnonzero(bad)[:EXAMPLES].tolist()
+    examples = [
+        {"item_id": ids[r].as_py(), **(raw[r].as_py() if raw is not None else {})} for r in rows
+    ]
+    count = int(bad.sum())
+    log.warning(
+        "column %s (%s) -> %s: %d cell(s) could not be read as %s and are null, e.g. %s",
+        out.column_id, out.monday_type, out.sql_name, count, out.sql_type, examples[:1],
+    )  # fmt: skip
+    return Unreadable(out.sql_name, out.column_id, count, examples)
