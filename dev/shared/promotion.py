@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,7 +215,9 @@ def build_staging(workflow: str, version: int, gates: GateReport | None, root: P
     (scripts_dir(root) / "__init__.py").touch()
     support = _copy_test_support(source, staging)
     (staging / f"{workflow}.flow.yaml").write_text(kestra.render_flow(spec), encoding="utf-8")
-    (staging / "requirements.txt").write_text(runtime_requirements(root), encoding="utf-8")
+    (staging / "requirements.txt").write_text(
+        runtime_requirements(root, spec.requirements), encoding="utf-8"
+    )
     record = {
         "workflow": workflow,
         "version": version,
@@ -276,11 +278,18 @@ def _copy_test_support(source: Path, staging: Path) -> list[str]:
     return support
 
 
-def runtime_requirements(root: Path = ROOT) -> str:
+def runtime_requirements(root: Path = ROOT, extra: Sequence[str] = ()) -> str:
+    """requirements.txt of a promoted workflow: shared/'s runtime dependencies, then the
+    workflow's own (workflow.yaml ``requirements``)."""
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    return "# runtime dependencies of shared/ (pyproject [project].dependencies)\n" + "".join(
+    text = "# runtime dependencies of shared/ (pyproject [project].dependencies)\n" + "".join(
         f"{dep}\n" for dep in data["project"]["dependencies"]
     )
+    if extra:
+        text += "# the workflow's own (workflow.yaml requirements)\n" + "".join(
+            f"{dep}\n" for dep in extra
+        )
+    return text
 
 
 def source_checksum(workflow: str, root: Path = ROOT) -> str:

@@ -86,6 +86,8 @@ class WorkflowSpec(_Model):
     performance: Performance = Performance()
     coverage_threshold: float = Field(default=90.0, ge=0, le=100)
     secrets: list[str] = Field(default_factory=list)
+    # pip requirements of the workflow beyond shared/'s (added to its promoted requirements.txt)
+    requirements: list[str] = Field(default_factory=list)
     created: dt.date | None = None
     template_version: str = "1"
     run: RunSpec = RunSpec()

@@ -247,3 +247,13 @@ def test_history_is_json_lines(demo_repo):
     line = promotion.history_path(demo_repo).read_text().splitlines()[0]
     assert json.loads(line)["workflow"] == "demo"
     assert promotion.read_history(demo_repo / "nowhere") == []
+
+
+def test_requirements_txt_lists_shared_then_the_workflows_own(demo_repo):
+    spec = demo_repo / "dev" / "demo" / "workflow.yaml"
+    spec.write_text(spec.read_text() + "requirements: [pyarrow>=17]\n", encoding="utf-8")
+    promotion.promote("demo", PASSING, root=demo_repo)
+    lines = (demo_repo / "scripts" / "demo" / "requirements.txt").read_text().splitlines()
+    shared = [line for line in lines if line and not line.startswith("#")]
+    assert shared[-1] == "pyarrow>=17"
+    assert any(line.startswith("SQLAlchemy") for line in shared[:-1])
