@@ -16,6 +16,9 @@ binary COPY data of frames with only text/int/float/bool/date/timestamp columns 
 Arrow record batches (shared.db_copy_arrow) instead of row by row: the same converters run, so
 the stored values and errors are the same. Without them the row path runs.
 Each load is one transaction; transient connection errors retry the whole transaction.
+A replace whose connection dies after the server may have committed it (PostgreSQL: during
+COMMIT; MariaDB: after the RENAME was sent) is settled on a new connection, never guessed: if
+it took effect the call succeeds and is not run again, else it fails (or retries) unchanged.
 Identifiers are validated and quoted; values are always bound, never formatted into SQL.
 Table names are single identifiers: the schema (PostgreSQL search_path, MariaDB database)
 comes from the URL.
@@ -38,7 +41,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -1069,8 +1072,15 @@ class Database:
         what: str,
         idempotent: bool,
         error: type[DatabaseError] = DatabaseError,
+        settle: Callable[[], T | None] | None = None,
     ) -> T:
-        """Run work in one transaction; transient failures run the whole transaction again."""
+        """Run work in one transaction; transient failures run the whole transaction again.
+
+        ``settle`` resolves an ambiguous failure: called (on a new connection of its own) after
+        an attempt raised, it returns the work's result when the attempt's change took effect
+        anyway (the server committed but the client lost the answer), else None after undoing
+        what the attempt left behind. A settled attempt is never run again.
+        """
         for attempt in range(self.connect_retries + 1):
             sent = False
             try:
@@ -1086,6 +1096,15 @@ class Database:
             except DatabaseError:
                 raise
             except Exception as exc:
+                if settle is not None and sent:
+                    done = self._settle(settle, exc, what)
+                    if done is not None:
+                        log.warning(
+                            "%s: %s after the change was committed: it took effect",
+                            what,
+                            _describe(exc),
+                        )
+                        return done
                 retry = _is_transient(exc) and (idempotent or not sent)
                 if not retry or attempt == self.connect_retries:
                     tries = f" after {attempt + 1} attempts" if attempt else ""
@@ -1101,6 +1120,20 @@ class Database:
                     self.connect_retries,
                 )
                 time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _settle(self, settle: Callable[[], T | None], exc: BaseException, what: str) -> T | None:
+        """The outcome of an attempt that failed (see _run); retried while the server is away."""
+        for attempt in range(self.connect_retries + 1):
+            try:
+                return settle()
+            except Exception as unknown:  # noqa: BLE001 - any failure: the outcome is unknown
+                if not _is_transient(unknown) or attempt == self.connect_retries:
+                    raise DatabaseError(
+                        f"{what} failed: {_describe(exc)}; could not tell whether it took "
+                        f"effect ({_describe(unknown)}): check the table before running it again"
+                    ) from exc
+                time.sleep(self.retry_backoff * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -1306,9 +1339,16 @@ def _pg_merge_sql(
 
 
 def _pg_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | None) -> None:
-    """Load a new table and swap it in with renames, all in one transaction."""
+    """Load a new table and swap it in with renames, all in one transaction.
 
-    def work(conn: sa.Connection) -> None:
+    The COMMIT is the one ambiguous moment: a connection lost while it runs may or may not
+    have committed. The transaction's id tells (pg_xact_status), so a lost answer is settled,
+    not guessed, and a committed replace is never run twice.
+    """
+    attempt = _PgAttempt()
+
+    def work(conn: sa.Connection) -> int:
+        attempt.track(conn)
         fresh = f"_wf_new_{secrets.token_hex(6)}"
         old = f"_wf_old_{secrets.token_hex(6)}"
         q = db.quote
@@ -1326,8 +1366,48 @@ def _pg_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | N
             _exec(conn, f"DROP TABLE {q(old)}")
         _pg_rename_indexes(db, conn, table, fresh)
         db._step("before_commit", conn)
+        return len(batch)
 
-    db._run(work, what=f"replace {table!r}", idempotent=True, error=LoadError)
+    def settle() -> int | None:
+        return len(batch) if attempt.committed(db) else None
+
+    db._run(work, what=f"replace {table!r}", idempotent=True, error=LoadError, settle=settle)
+
+
+class _PgAttempt:
+    """The transaction id and backend of the latest attempt, to tell later if it committed."""
+
+    def __init__(self) -> None:
+        self.xid: str | None = None
+        self.pid: int | None = None
+
+    def track(self, conn: sa.Connection) -> None:
+        self.xid = self.pid = None
+        row = conn.execute(sa.text("SELECT pg_current_xact_id()::text, pg_backend_pid()")).one()
+        self.xid, self.pid = str(row[0]), int(row[1])
+
+    def committed(self, db: Database, wait: float = 30.0) -> bool:
+        """Whether the attempt's transaction committed, asked on a new connection.
+
+        A transaction still 'in progress' belongs to a backend that has not noticed its client
+        is gone: it is terminated (an unfinished transaction aborts, a COMMIT under way
+        completes first) and asked again, so the answer is final.
+        """
+        if self.xid is None:
+            return False
+        status_sql = sa.text("SELECT pg_xact_status(CAST(:xid AS xid8))")
+        deadline = time.monotonic() + wait
+        with db.engine.connect() as conn:
+            while True:
+                status = conn.execute(status_sql, {"xid": self.xid}).scalar()
+                conn.rollback()
+                if status in ("committed", "aborted"):
+                    return bool(status == "committed")
+                if status != "in progress" or time.monotonic() > deadline:
+                    raise DatabaseError(f"transaction {self.xid} is {status or 'unknown'}")
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": self.pid})
+                conn.rollback()
+                time.sleep(0.05)
 
 
 def _pg_rename_indexes(db: Database, conn: sa.Connection, table: str, fresh: str) -> None:
@@ -1375,16 +1455,22 @@ def _my_upsert(
 def _my_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | None) -> None:
     """Load a new table, then one atomic RENAME TABLE swaps it in (DDL commits on MariaDB).
 
-    Names of tables an attempt may leave behind (failure, dropped connection, retry) are
-    dropped at the end, whatever happened.
+    Once the RENAME is sent, a lost connection is ambiguous: the server may have swapped the
+    tables before the client heard back. The attempt's unique load table name settles it on a
+    new connection, after the old session has ended: gone means swapped (the old table is
+    dropped and the load reports success, never run again), still there means not (it is
+    dropped, and the error is raised or retried as before). Names of tables an attempt may
+    leave behind (failure, dropped connection, retry) are dropped at the end, whatever happened.
     """
     leftovers: list[str] = []
+    attempt = _MySwap()
 
-    def work(conn: sa.Connection) -> None:
+    def work(conn: sa.Connection) -> int:
         fresh = f"_wf_new_{secrets.token_hex(6)}"
         old = f"_wf_old_{secrets.token_hex(6)}"
         q = db.quote
         leftovers.extend([fresh, old])
+        attempt.start(conn, fresh, old)
         if schema is None:
             _exec(conn, f"CREATE TABLE {q(fresh)} LIKE {q(table)}")
         else:
@@ -1393,20 +1479,73 @@ def _my_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | N
         if len(batch):
             _my_execute(conn, _my_insert_sql(db, fresh, batch, None), batch)
         db._step("before_swap", conn)
+        replacing = bool(db._columns_on(conn, table))
         # RENAME TABLE commits the rows first (implicit commit), then swaps both names at once
-        if db._columns_on(conn, table):
+        attempt.sent = True
+        if replacing:
             _exec(conn, f"RENAME TABLE {q(table)} TO {q(old)}, {q(fresh)} TO {q(table)}")
-            _exec(conn, f"DROP TABLE {q(old)}")
         else:
             _exec(conn, f"RENAME TABLE {q(fresh)} TO {q(table)}")
+        db._step("after_swap", conn)
+        if replacing:
+            _exec(conn, f"DROP TABLE {q(old)}")
         leftovers.remove(fresh)
         leftovers.remove(old)
+        return len(batch)
+
+    def settle() -> int | None:
+        return len(batch) if attempt.swapped(db) else None
 
     try:
-        db._run(work, what=f"replace {table!r}", idempotent=True, error=LoadError)
+        db._run(work, what=f"replace {table!r}", idempotent=True, error=LoadError, settle=settle)
     finally:
         for name in leftovers:
             db._drop_quietly(name)
+
+
+class _MySwap:
+    """The latest attempt's load/old table names, session and whether its RENAME was sent."""
+
+    def __init__(self) -> None:
+        self.fresh = self.old = ""
+        self.session: int | None = None
+        self.sent = False
+
+    def start(self, conn: sa.Connection, fresh: str, old: str) -> None:
+        self.fresh, self.old, self.sent, self.session = fresh, old, False, None
+        self.session = int(conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one())
+
+    def swapped(self, db: Database, wait: float = 30.0) -> bool:
+        """Whether the RENAME took effect; drops the table the outcome leaves over.
+
+        The old session is killed and waited for first, so a RENAME it may still be running
+        has finished (RENAME TABLE is atomic: both names move or neither) before we look.
+        The load table is created (committed) before the RENAME and only the RENAME moves it:
+        its name still existing means the swap did not happen.
+        """
+        if not self.sent:
+            return False
+        deadline = time.monotonic() + wait
+        with db.engine.connect() as conn:
+            if int(conn.execute(sa.text("SELECT CONNECTION_ID()")).scalar_one()) != self.session:
+                with suppress(sa.exc.DBAPIError):  # already gone
+                    conn.execute(sa.text(f"KILL CONNECTION {int(self.session or 0)}"))
+                alive = sa.text(
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = :id"
+                )
+                while conn.execute(alive, {"id": self.session}).scalar_one():
+                    if time.monotonic() > deadline:
+                        raise DatabaseError(f"session {self.session} does not end")
+                    time.sleep(0.05)
+            there = sa.text(
+                "SELECT COUNT(*) FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :name"
+            )
+            swapped = not conn.execute(there, {"name": self.fresh}).scalar_one()
+            _exec(conn, f"DROP TABLE IF EXISTS {db.quote(self.old if swapped else self.fresh)}")
+            conn.commit()
+        self.sent = False  # settled (a failure above leaves it to be asked again)
+        return swapped
 
 
 # ----------------------------------------------------------------------------- SQLite
@@ -1437,7 +1576,13 @@ def _lite_upsert(
 
 
 def _in_place_replace(db: Database, table: str, batch: _Batch, schema: TableSchema | None) -> None:
-    """SQLite / SQL Server: empty (or re-create) and reload the table in one transaction."""
+    """SQLite / SQL Server: empty (or re-create) and reload the table in one transaction.
+
+    SQLite has no ambiguous commit: the library commits in-process, so COMMIT's answer cannot
+    be lost on the way, and a COMMIT that fails committed nothing (busy: the transaction stays
+    open and is rolled back; I/O error: the journal/WAL undoes it). SQL Server (untested here)
+    has the same lost-answer window at COMMIT as PostgreSQL; it is not settled yet.
+    """
 
     def work(conn: sa.Connection) -> None:
         q = db.quote

@@ -659,6 +659,150 @@ def test_postgres_backend_terminated_mid_copy_by_another_session(pg_database):
     assert db.table_checksum("big") == before
 
 
+# ----------------------------------------------------------------------------- ambiguous commits
+# The server finished the replace but the client lost the answer: the call must report what
+# happened (success, the new table), not an error over a changed table, and never swap twice.
+
+
+@pytest.fixture
+def my_database(tmp_path):
+    if "mariadb" not in SERVERS:
+        pytest.skip("no MariaDB URL set (CI sets MARIADB_URL)")
+    with tf.isolated_database("mariadb", tmp_path) as db:
+        yield db
+
+
+def wf_tables(db: Database) -> list[str]:
+    return sorted(t for t in tables_in(db) if t.startswith("_wf_"))
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("cut", ["answer_lost", "drop_cut"])
+def test_a_mariadb_swap_whose_answer_is_lost_reports_success(my_database, cut, retries, caplog):
+    """The connection dies right after the server ran the RENAME: the load did complete."""
+    db = my_database
+    db.connect_retries, db.retry_backoff = retries, 0.01
+    checked_table(db)
+    tables = tables_in(db)
+    steps: list[str] = []
+
+    def cut_after_swap(step, conn):
+        steps.append(step)
+        if step == "after_swap" and steps.count(step) == 1:
+            kill_connection(db, conn)
+            if cut == "answer_lost":  # as if the RENAME's OK packet never arrived
+                raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server")
+            # else: the DROP of the old table that follows fails on the dead connection
+
+    db._load_hook = cut_after_swap
+    with caplog.at_level(logging.WARNING, logger="shared.db_helper"):
+        assert db.replace_table_atomically(make_items(30, version=4), "stock") == 30
+    db._load_hook = None
+    assert steps == ["before_swap", "after_swap"]  # settled, not retried: one swap only
+    assert "it took effect" in caplog.text
+    assert "retrying" not in caplog.text
+    assert db.read_table("stock", order_by=["id"])["note"].tolist() == ["v4"] * 30
+    assert tables_in(db) == tables  # the old table is dropped, nothing left behind
+
+
+def test_a_mariadb_swap_of_a_new_table_whose_answer_is_lost_reports_success(my_database):
+    db = my_database
+    db.connect_retries = 0
+
+    def cut_after_swap(step, conn):
+        if step == "after_swap":
+            kill_connection(db, conn)
+            raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server")
+
+    db._load_hook = cut_after_swap
+    assert db.replace_table_atomically(make_items(5, version=2), "brand_new") == 5
+    db._load_hook = None
+    assert len(db.read_table("brand_new")) == 5
+    assert wf_tables(db) == []
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_a_replace_cut_before_the_swap_fails_or_retries_cleanly(server_database, retries):
+    db = server_database
+    db.connect_retries, db.retry_backoff = retries, 0.01
+    before = checked_table(db)
+    tables = tables_in(db)
+    step = "before_swap" if db.dialect == "mysql" else "before_commit"
+    cuts: list[str] = []
+
+    def cut_before_swap(name, conn):
+        if name == step and not cuts:
+            cuts.append(name)
+            kill_connection(db, conn)
+
+    db._load_hook = cut_before_swap
+    if retries:
+        assert db.replace_table_atomically(make_items(30, version=4), "stock") == 30
+        db._load_hook = None
+        assert db.read_table("stock")["note"].tolist() == ["v4"] * 30
+    else:
+        with pytest.raises(LoadError, match="the table is unchanged"):
+            db.replace_table_atomically(make_items(30, version=4), "stock")
+        db._load_hook = None
+        assert db.table_checksum("stock") == before
+    assert cuts == [step]
+    assert tables_in(db) == tables
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_postgres_replace_whose_commit_answer_is_lost_is_settled(
+    pg_database, monkeypatch, committed, retries, caplog
+):
+    """The COMMIT ran (or not) on the server, then the connection died before the answer."""
+    db = pg_database
+    db.connect_retries, db.retry_backoff = retries, 0.01
+    before = checked_table(db)
+    tables = tables_in(db)
+    dialect = db.engine.dialect
+    real_commit = dialect.do_commit
+    armed: list[str] = []
+
+    def lossy_commit(dbapi_connection):
+        if armed and len(armed) == 1:
+            armed.append("cut")
+            if committed:
+                real_commit(dbapi_connection)
+            else:
+                dbapi_connection.rollback()
+            raw = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+            db.read_sql("SELECT pg_terminate_backend(:pid, 5000)", {"pid": raw.info.backend_pid})
+            raw.execute("SELECT 1")  # raises: the server closed the connection
+        real_commit(dbapi_connection)
+
+    def arm(step, conn):
+        if step == "before_commit":
+            armed.append(step)
+
+    monkeypatch.setattr(dialect, "do_commit", lossy_commit)
+    db._load_hook = arm
+    with caplog.at_level(logging.WARNING, logger="shared.db_helper"):
+        if committed or retries:
+            assert db.replace_table_atomically(make_items(30, version=4), "stock") == 30
+        else:
+            with pytest.raises(LoadError, match="the table is unchanged") as raised:
+                db.replace_table_atomically(make_items(30, version=4), "stock")
+            cause = raised.value.__cause__
+            assert cause is not None
+            assert dbh._is_transient(cause)
+    db._load_hook = None
+    monkeypatch.setattr(dialect, "do_commit", real_commit)
+    assert armed[:2] == ["before_commit", "cut"]
+    if committed:
+        assert armed == ["before_commit", "cut"]  # settled as committed: never run again
+        assert "it took effect" in caplog.text
+    if committed or retries:
+        assert db.read_table("stock")["note"].tolist() == ["v4"] * 30
+    else:
+        assert db.table_checksum("stock") == before
+    assert tables_in(db) == tables
+
+
 def test_retries_give_up_with_a_clear_error(caplog):
     db = Database(
         "postgresql+psycopg://postgres@127.0.0.1:1/none", connect_retries=2, retry_backoff=0.001
@@ -686,6 +830,33 @@ def test_statements_that_may_have_run_are_not_retried(sqlite_database):
     with pytest.raises(DatabaseError, match="after 4 attempts"):
         sqlite_database._run(work, what="query", idempotent=True)
     assert len(calls) == 5
+
+
+def test_a_settled_attempt_is_not_run_again_and_an_unsettled_one_says_so(sqlite_database):
+    db = sqlite_database
+    db.connect_retries, db.retry_backoff = 2, 0.001
+    calls: list[str] = []
+
+    def work(conn):
+        calls.append("work")
+        raise sqlite3.OperationalError("database is locked")
+
+    def took_effect():
+        calls.append("settle")
+        return 7
+
+    assert db._run(work, what="load", idempotent=True, settle=took_effect) == 7
+    assert calls == ["work", "settle"]
+
+    def server_away():
+        calls.append("settle")
+        raise sqlite3.OperationalError("database is locked")
+
+    calls.clear()
+    with pytest.raises(DatabaseError, match="could not tell whether it took effect") as raised:
+        db._run(work, what="load", idempotent=True, error=LoadError, settle=server_away)
+    assert not isinstance(raised.value, LoadError)  # it does not claim the table is unchanged
+    assert calls == ["work", "settle", "settle", "settle"]
 
 
 @pytest.mark.parametrize(
