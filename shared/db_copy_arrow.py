@@ -142,36 +142,77 @@ def binary_copy_data(batch: _Batch, convert: Convert, chunk_rows: int) -> Iterat
     ``convert(series, portable, where)`` is the row path's converter and ``chunk_rows`` its
     chunk size: a bad value raises the same LoadError at the same point of the stream.
     """
-    modules = _modules() if ENABLED and batch.copy_types is not None else None
-    if modules is None or batch.copy_types is None:
+    encoder = CopyEncoder.for_batch(batch)
+    if encoder is None or not encoder.fits(batch):
         return None
-    portables = [t.portable for t in batch.targets]
-    names = [_ARROW_TYPES.get(pair) for pair in zip(portables, batch.copy_types, strict=True)]
-    frame = batch.frame
-    if None in names or not all(
-        _fits(frame[c], t) for c, t in zip(batch.columns, batch.copy_types, strict=True)
-    ):
-        return None
-    pa, pgpq = modules
-    schema = pa.schema(
-        [pa.field(f"c{i}", _arrow_type(pa, str(name))) for i, name in enumerate(names)]
-    )
-    return _stream(pa, pgpq, schema, batch, convert, chunk_rows)
+    return _stream(encoder.pa, encoder.pgpq, encoder.schema, batch, convert, chunk_rows)
+
+
+class CopyEncoder:
+    """One binary COPY stream in parts: header, the record batches of any number of batches
+    (frames with the same columns and target types), trailer. Used whole by
+    binary_copy_data and part by part by db_stream.TableWriter."""
+
+    def __init__(self, pa: ModuleType, pgpq: ModuleType, schema: Any, copy_types: list[str]):
+        self.pa, self.pgpq, self.schema, self.copy_types = pa, pgpq, schema, copy_types
+        self._encoder = pgpq.ArrowToPostgresBinaryEncoder(schema)
+
+    @classmethod
+    def for_batch(cls, batch: _Batch) -> CopyEncoder | None:
+        """An encoder for batches like this one; None when the row path must load it."""
+        modules = _modules() if ENABLED and batch.copy_types is not None else None
+        if modules is None or batch.copy_types is None:
+            return None
+        portables = [t.portable for t in batch.targets]
+        names = [_ARROW_TYPES.get(pair) for pair in zip(portables, batch.copy_types, strict=True)]
+        if None in names:
+            return None
+        pa, pgpq = modules
+        schema = pa.schema(
+            [pa.field(f"c{i}", _arrow_type(pa, str(name))) for i, name in enumerate(names)]
+        )
+        return cls(pa, pgpq, schema, list(batch.copy_types))
+
+    def fits(self, batch: _Batch) -> bool:
+        """Whether this batch can be encoded here alike the row path (same types, values fit)."""
+        return batch.copy_types == self.copy_types and all(
+            _fits(batch.frame[c], t) for c, t in zip(batch.columns, self.copy_types, strict=True)
+        )
+
+    def header(self) -> bytes:
+        return bytes(self._encoder.write_header())
+
+    def encode(self, batch: _Batch, convert: Convert, chunk_rows: int) -> Iterator[bytes]:
+        """The batch's record batches (at most BATCH_ROWS rows each), converted chunk by chunk."""
+        for record in self.records(batch, convert, chunk_rows):
+            yield self.encode_record(record)
+
+    def records(self, batch: _Batch, convert: Convert, chunk_rows: int) -> Iterator[Any]:
+        """The batch as Arrow record batches of the target types (BATCH_ROWS rows at most)."""
+        pa, schema = self.pa, self.schema
+        for start in range(0, len(batch), chunk_rows):
+            part = batch.frame.iloc[start : start + chunk_rows]
+            arrays = [
+                _arrow_column(pa, part[c], t.portable, field.type, f"{batch.table}.{c}", convert)
+                for c, t, field in zip(batch.columns, batch.targets, schema, strict=True)
+            ]
+            record = pa.RecordBatch.from_arrays(arrays, schema=schema)
+            for offset in range(0, record.num_rows, BATCH_ROWS):
+                yield record.slice(offset, BATCH_ROWS)
+
+    def encode_record(self, record: Any) -> bytes:
+        """One record batch in binary COPY format."""
+        return bytes(self._encoder.write_batch(record))
+
+    def finish(self) -> bytes:
+        return bytes(self._encoder.finish())
 
 
 def _stream(
     pa: ModuleType, pgpq: ModuleType, schema: Any, batch: _Batch, convert: Convert, chunk_rows: int
 ) -> Iterator[bytes]:
     """Header, record batches of at most BATCH_ROWS rows, trailer."""
-    encoder = pgpq.ArrowToPostgresBinaryEncoder(schema)
-    yield encoder.write_header()
-    for start in range(0, len(batch), chunk_rows):
-        part = batch.frame.iloc[start : start + chunk_rows]
-        arrays = [
-            _arrow_column(pa, part[c], t.portable, field.type, f"{batch.table}.{c}", convert)
-            for c, t, field in zip(batch.columns, batch.targets, schema, strict=True)
-        ]
-        record = pa.RecordBatch.from_arrays(arrays, schema=schema)
-        for offset in range(0, record.num_rows, BATCH_ROWS):
-            yield encoder.write_batch(record.slice(offset, BATCH_ROWS))
+    encoder = CopyEncoder(pa, pgpq, schema, list(batch.copy_types or []))
+    yield encoder.header()
+    yield from encoder.encode(batch, convert, chunk_rows)
     yield encoder.finish()
