@@ -133,9 +133,23 @@ class HttpClient:
         except httpx.RequestError as exc:
             raise self._transport_error(method, path, exc) from exc
 
-    def call_with_retries(self, attempt: Callable[[], _T], what: str) -> _T:
-        """Run ``attempt`` until it returns, retrying retryable ApiErrors within the budget."""
+    def call_with_retries(
+        self, attempt: Callable[[], _T], what: str, *, failed: ApiError | None = None
+    ) -> _T:
+        """Run ``attempt`` until it returns, retrying retryable ApiErrors within the budget.
+
+        ``failed``: the first attempt was made elsewhere and raised this; it counts against
+        the budget as if made here (a page read ahead in another thread, see monday_ahead).
+        """
         number = 1
+        if failed is not None:
+            delay = self._next_delay(failed, number, what)
+            _log.warning(
+                "%s failed (%s); retry %d/%d in %.2fs", what, failed, number, self.max_retries,
+                delay, extra={"attempt": number, "wait_seconds": round(delay, 3)},
+            )  # fmt: skip
+            self._sleep(delay)
+            number += 1
         while True:
             try:
                 return attempt()

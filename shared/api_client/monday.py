@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,10 @@ class MondayClient:
         self._pending_wait = 0.0
         self.last_complexity: dict[str, int] | None = None
         self.complexity_used = 0  # summed over the client's life
+        # pages read ahead (monday_ahead) run in worker threads: one request at a time, and
+        # the budget bookkeeping under a lock
+        self._send_lock = threading.Lock()
+        self._state_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, cfg: Config) -> MondayClient:
@@ -171,6 +176,7 @@ class MondayClient:
                     self.page_limit,
                     raw_values,
                     sink,
+                    self._room,
                 )
             except MondayCursorExpiredError as exc:
                 restarts += 1
@@ -191,19 +197,39 @@ class MondayClient:
         variables: Mapping[str, Any] | None,
         context: str,
         decode: Decode | None = None,
+        *,
+        on_body: Callable[[bytes], None] | None = None,
+        retries: bool = True,
+        failed: ApiError | None = None,
     ) -> dict[str, Any]:
+        """One GraphQL call: budget wait, attempts with retries, complexity bookkeeping.
+
+        ``retries=False`` makes a single attempt (a page read ahead: its failure is retried by
+        the reader, ``failed=`` the error, within the same budget: monday_ahead).
+        """
         self._wait_for_budget()
         payload = {"query": query, "variables": dict(variables or {})}
-        data = self.http.call_with_retries(
-            lambda: self._attempt(payload, context, decode), f"Monday {context}"
-        )
+        if retries:
+            data = self.http.call_with_retries(
+                lambda: self._attempt(payload, context, decode, on_body),
+                f"Monday {context}",
+                failed=failed,
+            )
+        else:
+            data = self._attempt(payload, context, decode, on_body)
         self._track_complexity(data, context)
         return data
 
     def _attempt(
-        self, payload: dict[str, Any], context: str, decode: Decode | None = None
+        self,
+        payload: dict[str, Any],
+        context: str,
+        decode: Decode | None = None,
+        on_body: Callable[[bytes], None] | None = None,
     ) -> dict[str, Any]:
         response = self._post(payload, context)
+        if on_body is not None and response.is_success:
+            on_body(response.content)  # the next page can be asked for before this one decodes
         body = decode(response.content) if decode is not None and response.is_success else None
         if body is None:  # no decoder, or it left this body (errors, another shape) to us
             body = _json_or_none(response, context)
@@ -217,7 +243,8 @@ class MondayClient:
 
     def _post(self, payload: dict[str, Any], context: str) -> httpx.Response:
         try:
-            return self.http.send("POST", self.api_url, json=payload, headers=self._headers)
+            with self._send_lock:
+                return self.http.send("POST", self.api_url, json=payload, headers=self._headers)
         except ApiError as exc:  # transport failure: keep the Monday error family
             raise MondayError(
                 f"Monday API {context}: {exc}", code=exc.code, retryable=exc.retryable
@@ -229,11 +256,14 @@ class MondayClient:
         complexity = {key: int(value) for key, value in numbers.items() if value is not None}
         if not complexity:
             return
-        self.last_complexity = complexity
-        self.complexity_used += complexity.get("query", 0)
-        after = complexity.get("after")
-        if after is not None and after < self.min_budget:
-            self._pending_wait = float(complexity.get("reset_in_x_seconds", 0))
+        with self._state_lock:
+            self.last_complexity = complexity
+            self.complexity_used += complexity.get("query", 0)
+            after = complexity.get("after")
+            low = after is not None and after < self.min_budget
+            if low:
+                self._pending_wait = float(complexity.get("reset_in_x_seconds", 0))
+        if low:
             _log.info(
                 "Monday %s: complexity budget %d under min_budget %d: waiting %.0fs before "
                 "the next call",
@@ -244,9 +274,19 @@ class MondayClient:
             )
 
     def _wait_for_budget(self) -> None:
-        if self._pending_wait > 0:
+        with self._state_lock:
             wait, self._pending_wait = self._pending_wait, 0.0
+        if wait > 0:
             self._sleep(wait)
+
+    def _room(self, pages: int) -> bool:
+        """Whether ``pages`` more item pages fit in the budget seen last, above min_budget (the
+        gate for reading ahead; unknown budget or a wait pending: no)."""
+        with self._state_lock:
+            last, waiting = self.last_complexity, self._pending_wait > 0
+        if last is None or waiting or "after" not in last or "query" not in last:
+            return False
+        return last["after"] - (pages + 1) * last["query"] >= self.min_budget
 
     def close(self) -> None:
         """Close the HTTP client when this MondayClient created it."""

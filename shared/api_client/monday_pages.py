@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence, Sized
 from typing import Any, Protocol
 
+from .monday_ahead import ReadAhead
 from .monday_errors import _ADVICE, MondayNotFoundError, _as_dict
 
 _log = logging.getLogger(__package__)  # the package logger: records keep their old name
@@ -157,15 +158,64 @@ def _read_items(
     page_limit: int,
     raw_values: bool = True,
     sink: ItemSink | None = None,
+    room: Callable[[int], bool] | None = None,
 ) -> tuple[list[dict[str, Any]], int, int]:
     """(items, pages, item count) of one pass over a board: items_page, then next_items_page
-    to the end; with a ``sink`` every page goes to it and the list stays empty."""
+    to the end; with a ``sink`` every page goes to it and the list stays empty. A sink that
+    decodes pages itself gets them read ahead (monday_ahead) while ``room`` says the
+    complexity budget has room for them."""
+    decode: Decode | None = getattr(sink, "decode", None)
+    if decode is None or room is None:
+        return _one_pass(
+            execute, board_id, column_ids, state, subitems, page_limit, raw_values, sink, None
+        )
+    nxt = _next_page_query(
+        filtered=column_ids is not None, subitems=subitems, raw_values=raw_values
+    )
+    extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
+    ahead = ReadAhead(
+        functools.partial(_fetch_next, execute, nxt, decode),
+        lambda cursor: {"c": cursor, "limit": page_limit, **extra},
+        lambda cursor: f"board {board_id} page (cursor {cursor[:24]}..., read ahead)",
+        room,
+    )
+    with ahead:
+        return _one_pass(
+            execute, board_id, column_ids, state, subitems, page_limit, raw_values, sink, ahead
+        )
+
+
+def _fetch_next(
+    execute: _Execute,
+    query: str,
+    decode: Decode,
+    variables: dict[str, Any],
+    context: str,
+    on_body: Callable[[bytes], None] | None,
+    **options: Any,
+) -> dict[str, Any]:
+    return execute(query, variables, context, decode, on_body=on_body, **options)
+
+
+def _one_pass(
+    execute: _Execute,
+    board_id: str,
+    column_ids: Sequence[str] | None,
+    state: str,
+    subitems: bool,
+    page_limit: int,
+    raw_values: bool,
+    sink: ItemSink | None,
+    ahead: ReadAhead | None,
+) -> tuple[list[dict[str, Any]], int, int]:
     filtered = column_ids is not None
     extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
     first = _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
     variables = {"board": [board_id], "state": state, "limit": page_limit, **extra}
     decode: Decode | None = getattr(sink, "decode", None)
-    boards = execute(first, variables, f"board {board_id} page 1", decode).get("boards")
+    on_body = None if ahead is None else ahead.on_body
+    context = f"board {board_id} page 1"
+    boards = execute(first, variables, context, decode, on_body=on_body).get("boards")
     if not isinstance(boards, list) or not boards:
         raise MondayNotFoundError(
             f"Monday API board {board_id}: no such board with state={state!r} visible to "
@@ -174,8 +224,17 @@ def _read_items(
         )
     page = _as_dict(_as_dict(boards[0]).get("items_page"))
     nxt = _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
-    read_next = functools.partial(execute, nxt, decode=decode)
+    read_next: Callable[[dict[str, Any], str], dict[str, Any]] = (
+        functools.partial(execute, nxt, decode=decode) if ahead is None else _ahead_reader(ahead)
+    )
     return _follow_cursor(read_next, board_id, page, page_limit, extra, sink)
+
+
+def _ahead_reader(ahead: ReadAhead) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    def read(variables: dict[str, Any], _context: str) -> dict[str, Any]:
+        return ahead.get(str(variables["c"]))
+
+    return read
 
 
 def _follow_cursor(

@@ -172,6 +172,11 @@ class MondaySandbox:
         with self._lock:
             return [f for f, _ in self._faults]
 
+    def faults_left(self) -> int:
+        """How many more requests the queued faults would strike."""
+        with self._lock:
+            return sum(times for _, (times, _after) in self._faults)
+
     def expire_cursors(self) -> None:
         """Expire every cursor issued so far."""
         self.cursors.expire_all()
