@@ -20,7 +20,8 @@ import functools
 import io
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ RESPONSE = pa.schema([
 _PARSE = pa_json.ParseOptions(
     explicit_schema=RESPONSE, unexpected_field_behavior="infer", newlines_in_values=True
 )
+Positions = dict[str, np.ndarray]  # column id -> position of its cell in each item, -1: none
 _ITEM_COLUMNS = {  # item field kind -> path in the item struct
     "item.id": ("id",), "item.name": ("name",), "item.state": ("state",),
     "item.created_at": ("created_at",), "item.updated_at": ("updated_at",),
@@ -130,27 +132,54 @@ def _no_items() -> pa.StructArray:
     return _without_cells(_empty())
 
 
+class FrameWriter(Protocol):
+    """Where the collector sends the typed frame part by part (shared.db_stream.TableWriter)."""
+
+    def write(self, frame: pd.DataFrame) -> None: ...
+
+    def restart(self) -> None: ...
+
+
 class ArrowCollector:
-    """The Arrow form of transform.ItemCollector: a client sink with ``decode`` (module doc)."""
+    """The Arrow form of transform.ItemCollector: a client sink with ``decode`` (module doc).
+
+    With a ``writer``, every ``part_rows`` items become a typed part handed to it at once (the
+    database loads it while the next pages are read); ``frame`` then returns the item_id and
+    group_id columns only. Without one, ``frame`` returns the whole typed frame.
+    """
 
     decode = staticmethod(decode_page)
 
-    def __init__(self, plan: BoardPlan, item_states: Sequence[str] = ("active",)) -> None:
+    def __init__(
+        self,
+        plan: BoardPlan,
+        item_states: Sequence[str] = ("active",),
+        *,
+        writer: FrameWriter | None = None,
+        part_rows: int = 10_000,
+    ) -> None:
         self.plan = plan
         self.item_states = tuple(item_states)
+        self.writer, self.part_rows = writer, part_rows
         self._cells: dict[str, list[str]] = {}  # column id -> the cell fields its kinds read
         for out in plan.outputs:
             if not out.kind.startswith("item."):
                 needed = self._cells.setdefault(out.column_id, [])
                 needed += [f for f in READS[out.kind] if f not in needed]
-        self.seconds = 0.0  # time in add() and frame(): the transform's share of a read
+        self.seconds = 0.0  # time spent transforming (add, parts, frame)
+        self.load_seconds = 0.0  # time spent in writer.write
         self.reset()
 
     def reset(self) -> None:
         """Forget every page (the client restarts a board whose cursor expired)."""
         self.received = 0
-        self._items: list[pa.StructArray] = []  # kept items, without column_values
-        self._columns: dict[str, list[pa.Array]] = {cid: [] for cid in self._cells}
+        self._items: list[pa.StructArray] = []  # pending items, without column_values
+        self._pages: list[tuple[pa.StructArray, Positions]] = []  # their cells, by column
+        self._parts: list[pd.DataFrame] = []  # parts kept (no writer) or their key columns
+        self._unreadable: dict[str, Unreadable] = {}
+        self._kept = 0
+        if self.writer is not None:
+            self.writer.restart()
 
     def add(self, items: ArrowItems | Sequence[Mapping[str, Any]]) -> None:
         """Keep the plan's columns of one page (items in the states synced)."""
@@ -159,15 +188,52 @@ class ArrowCollector:
         self.received += len(array)
         array = _keep_states(array, self.item_states)
         self._items.append(_without_cells(array))
-        for cid, cells in _cells_by_column(array, self._cells).items():
-            self._columns[cid].append(cells)
+        self._pages.append(_positions(array, list(self._cells)))
         self.seconds += time.perf_counter() - started
+        if self.writer is not None and sum(map(len, self._items)) >= self.part_rows:
+            self._emit()
 
     def frame(self) -> BoardFrame:
         """The typed frame of every item added (the same as transform.ItemCollector's)."""
+        if self._items or not self._parts:
+            self._emit()
         started = time.perf_counter()
+        frame = (
+            self._parts[0] if len(self._parts) == 1 else pd.concat(self._parts, ignore_index=True)
+        )
+        self.seconds += time.perf_counter() - started
+        return BoardFrame(frame, list(self._unreadable.values()), self.received - self._kept)
+
+    def _emit(self) -> None:
+        """The pending pages as one typed part: to the writer, or kept for ``frame``."""
+        started = time.perf_counter()
+        part, unreadable = self._part()
+        self._kept += len(part)
+        for found in unreadable:
+            self._merge(found)
+        self.seconds += time.perf_counter() - started
+        if self.writer is None:
+            self._parts.append(part)
+            return
+        self._parts.append(part[[c for c in ("item_id", "group_id") if c in part]])
+        started = time.perf_counter()
+        self.writer.write(part)
+        self.load_seconds += time.perf_counter() - started
+
+    def _merge(self, found: Unreadable) -> None:
+        seen = self._unreadable.get(found.sql_column)
+        if seen is None:
+            self._unreadable[found.sql_column] = found
+        else:
+            examples = (seen.examples + found.examples)[:EXAMPLES]
+            self._unreadable[found.sql_column] = replace(
+                seen, count=seen.count + found.count, examples=examples
+            )
+
+    def _part(self) -> tuple[pd.DataFrame, list[Unreadable]]:
         items = pa.concat_arrays(self._items) if self._items else _no_items()
-        cells = {cid: _concat(chunks, self._cells[cid]) for cid, chunks in self._columns.items()}
+        cells = _columns(self._pages, self._cells)
+        self._items, self._pages = [], []
         ids = _text(items.field("id"))
         data: dict[str, pd.Series[Any]] = {}
         unreadable: list[Unreadable] = []
@@ -184,9 +250,7 @@ class ArrowCollector:
             if bad.any():
                 unreadable.append(_report(out, bad, ids, raw))
             data[out.sql_name] = _series(values)
-        frame = pd.DataFrame(data, copy=False)
-        self.seconds += time.perf_counter() - started
-        return BoardFrame(frame, unreadable, self.received - len(items))
+        return pd.DataFrame(data, copy=False), unreadable
 
 
 def _from_dicts(items: Sequence[Mapping[str, Any]]) -> pa.StructArray:
@@ -218,11 +282,10 @@ def _keep_states(items: pa.StructArray, states: Sequence[str]) -> pa.StructArray
     return items if pc.all(keep).as_py() else items.filter(keep)
 
 
-def _cells_by_column(
-    items: pa.StructArray, wanted: Mapping[str, list[str]]
-) -> dict[str, pa.StructArray]:
-    """Column id -> its cell in every item (null where an item has none), with the fields
-    ``wanted`` names only (taking whole cells, lists and all, costs ~10x more)."""
+def _positions(items: pa.StructArray, wanted: Sequence[str]) -> tuple[pa.StructArray, Positions]:
+    """The page's cells (flattened) and, per wanted column id, the position of its cell in
+    every item (-1 where an item has none). Items that all list the same ids in the same
+    order (what the API does) are checked as a whole and need no search."""
     lists = items.field("column_values")
     cells = lists.flatten()
     rows, width = len(items), len(cells) // max(len(items), 1)
@@ -235,12 +298,11 @@ def _cells_by_column(
     ):
         order = tuple(ids.slice(0, width).to_pylist())
         if len(set(order)) == width and ids.equals(_repeated(order, rows)):
-            at = {cid: j for j, cid in enumerate(order)}  # every item lists the same ids
-            return {
-                cid: _take(cells, fields, _stride(at.get(cid), width, rows))
-                for cid, fields in wanted.items()
-            }
-    return _by_lookup(lists, cells, ids, wanted, rows)
+            at = {cid: j for j, cid in enumerate(order)}
+            base = np.arange(rows, dtype=np.int64) * width
+            missing = np.full(rows, -1, dtype=np.int64)
+            return cells, {cid: base + at[cid] if cid in at else missing for cid in wanted}
+    return cells, _by_lookup(lists, ids, wanted, rows)
 
 
 @functools.lru_cache(maxsize=4)
@@ -249,42 +311,59 @@ def _repeated(order: tuple[str, ...], rows: int) -> pa.Array:
     return pa.array(order * rows, type=S)
 
 
-def _stride(j: int | None, width: int, rows: int) -> pa.Array:
-    if j is None:
-        return pa.nulls(rows, type=pa.int64())
-    return pa.array(np.arange(j, rows * width, width))
-
-
-def _take(cells: pa.StructArray, fields: list[str], at: pa.Array) -> pa.StructArray:
-    """The ``fields`` of the cells at positions ``at`` (null positions: null cells)."""
-    children = [cells.field(name).take(at) for name in fields]
-    types = [CELL.field(name) for name in fields]
-    return pa.StructArray.from_arrays(children, fields=types, mask=at.is_null())
-
-
-def _by_lookup(
-    lists: pa.ListArray,
-    cells: pa.StructArray,
-    ids: pa.Array,
-    wanted: Mapping[str, list[str]],
-    rows: int,
-) -> dict[str, pa.StructArray]:
+def _by_lookup(lists: pa.ListArray, ids: pa.Array, wanted: Sequence[str], rows: int) -> Positions:
     """Items whose cells differ in order or number: each column found by id (last one wins)."""
     parent = pc.list_parent_indices(lists).to_numpy()
     ids_np = ids.to_numpy(zero_copy_only=False)
-    out: dict[str, pa.StructArray] = {}
-    for cid, fields in wanted.items():
+    out: Positions = {}
+    for cid in wanted:
         where = np.full(rows, -1, dtype=np.int64)
         found = np.flatnonzero(ids_np == cid)
         where[parent[found]] = found
-        out[cid] = _take(cells, fields, pa.array(where, mask=where < 0))
+        out[cid] = where
     return out
 
 
-def _concat(chunks: list[pa.Array], fields: list[str]) -> pa.StructArray:
-    if chunks:
-        return pa.concat_arrays(chunks)
-    return pa.array([], type=pa.struct([CELL.field(name) for name in fields]))
+def _columns(
+    pages: list[tuple[pa.StructArray, Positions]], wanted: Mapping[str, list[str]]
+) -> dict[str, pa.StructArray]:
+    """Column id -> its cells (the fields it reads) over all pages: per field, one concat of
+    the pages' values and one take for every column reading it (not one per page and column:
+    measured 3x faster on a 150-column board)."""
+    offsets = np.cumsum([0] + [len(cells) for cells, _ in pages[:-1]])
+    at = {
+        cid: np.concatenate(
+            [
+                np.where(pos[cid] < 0, -1, pos[cid] + off)
+                for (_, pos), off in zip(pages, offsets, strict=True)
+            ]
+        )
+        if pages
+        else np.zeros(0, dtype=np.int64)
+        for cid in wanted
+    }
+    rows = sum(len(next(iter(pos.values()))) if pos else 0 for _, pos in pages)
+    fields = dict.fromkeys(f for needed in wanted.values() for f in needed)
+    taken: dict[tuple[str, str], pa.Array] = {}
+    for name in fields:
+        readers = [cid for cid, needed in wanted.items() if name in needed]
+        values = _concat([cells.field(name) for cells, _ in pages], CELL.field(name).type)
+        index = np.concatenate([at[cid] for cid in readers])
+        got = values.take(pa.array(index, mask=index < 0))
+        for n, cid in enumerate(readers):
+            taken[(cid, name)] = got.slice(n * rows, rows)
+    return {
+        cid: pa.StructArray.from_arrays(
+            [taken[(cid, name)] for name in needed], fields=[CELL.field(n) for n in needed]
+        )
+        for cid, needed in wanted.items()
+    }
+
+
+def _concat(chunks: list[pa.Array], kind: pa.DataType) -> pa.Array:
+    if not chunks:
+        return pa.array([], type=kind)
+    return chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
 
 
 # ----------------------------------------------------------------------------- extractors
@@ -366,10 +445,12 @@ def _joined(key: str, sub: str | None, default: str) -> Callable[..., Extracted]
 
     def extract(cells: pa.StructArray, sep: str | None) -> Extracted:
         lists = _field(cells, key)
-        if sub is not None:
-            # offsets index the whole child array (``values``), not the sliced ``flatten()``
+        if sub is not None:  # the same lists, of the ``sub`` field of each element
+            offsets = lists.offsets.to_numpy()
             lists = pa.ListArray.from_arrays(
-                lists.offsets, pc.struct_field(lists.values, sub), mask=lists.is_null()
+                pa.array(offsets - offsets[0]),
+                pc.struct_field(lists.flatten(), sub),
+                mask=lists.is_null(),
             )
         joined = _text(pc.binary_join(lists, sep or default))
         return joined, _none(joined)

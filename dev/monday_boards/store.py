@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from shared.db_helper import Database, TableSchema
+from shared.db_stream import TableWriter
 
 from .columns import MAPPING_COLUMNS
 from .drift import SCHEMA_CHANGE_COLUMNS
@@ -84,6 +85,11 @@ def write_board_table(
     return db.replace_table_atomically(
         frame, table, schema=TableSchema(table, dict(schema), ITEM_KEY)
     )
+
+
+def board_writer(db: Database, table: str, schema: Mapping[str, str]) -> TableWriter:
+    """A writer replacing the board table from parts (loaded while the board is read)."""
+    return db.replacing_table(table, TableSchema(table, dict(schema), ITEM_KEY))
 
 
 def replace_board_rows(db: Database, table: str, board_id: str, rows: pd.DataFrame) -> None:

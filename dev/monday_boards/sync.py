@@ -13,7 +13,7 @@ import gc
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,9 +151,11 @@ def sync_board(
     started = time.perf_counter()
     try:
         board = _found(board, config, settings)
-        with no_cycle_collection():
+        with no_cycle_collection(), ExitStack() as undo:
             table = prepare_table(db, config, board)
-            collector = collector_for(table.collect_plan, settings, subitems=config.subitems)
+            collector = collector_for(db, table, settings, subitems=config.subitems)
+            if collector.writer is not None:  # a failure before commit() rolls the load back
+                undo.enter_context(collector.writer)
             outcome.extract = extract_board(
                 client,
                 board,
@@ -161,6 +163,8 @@ def sync_board(
                 state=settings.board_state,
                 sink=None if config.subitems else collector,
             )
+            # the pages were transformed (and loaded) inside the read: that time is theirs
+            outcome.extract.seconds -= collector.seconds + collector.load_seconds
             collector.add(outcome.extract.items)  # subitems: the whole board; else nothing
             load_extract(db, settings, config, outcome, table, collector, run_id)
     except (ApiError, DatabaseError, ConfigError, LookupError) as exc:
@@ -171,12 +175,17 @@ def sync_board(
 
 
 def collector_for(
-    plan: BoardPlan, settings: SyncSettings, *, subitems: bool
+    db: Database, table: TablePlan, settings: SyncSettings, *, subitems: bool
 ) -> ItemCollector | ArrowCollector:
-    """The Arrow collector (fast path), or the dict one when subitems need the whole board."""
+    """The Arrow collector, loading the table part by part while the board is read; the
+    dict one when subitems need the whole board. Kept columns (drift) need every item id
+    before anything is loaded: then the Arrow collector keeps the whole frame."""
     if subitems:
-        return ItemCollector(plan, settings.item_states)
-    return ArrowCollector(plan, settings.item_states)
+        return ItemCollector(table.collect_plan, settings.item_states)
+    writer = None
+    if not table.drift.kept:
+        writer = store.board_writer(db, table.config.table, table_schema(table.plan, table.drift))
+    return ArrowCollector(table.collect_plan, settings.item_states, writer=writer)
 
 
 @contextmanager
@@ -267,15 +276,17 @@ def load_table(
 ) -> TableResult:
     """Transform what the collector gathered, then atomically replace the table."""
     config, plan, drift = table.config, table.plan, table.drift
-    gathered = collector.seconds  # page-by-page gathering, done while the board was read
-    started = time.perf_counter()
-    result = collector.frame()
+    result = collector.frame()  # with a writer: the last part is written, key columns back
     frame = result.frame
+    started = time.perf_counter()
     if drift.kept:
         kept = store.kept_values(db, config.table, list(drift.kept), frame["item_id"])
         frame = frame.assign(**{name: kept[name].to_numpy() for name in drift.kept})
     transformed = time.perf_counter()
-    rows = store.write_board_table(db, frame, config.table, table_schema(plan, drift))
+    if collector.writer is not None:
+        rows = collector.writer.commit()
+    else:
+        rows = store.write_board_table(db, frame, config.table, table_schema(plan, drift))
     loaded = time.perf_counter()
     mapping = mapping_with_drift(plan, drift, table.previous)
     store.replace_board_rows(db, store.MAPPING, config.board_id, mapping)
@@ -285,7 +296,8 @@ def load_table(
     groups = frame[["group_id"]] if "group_id" in frame else pd.DataFrame({"group_id": []})
     return TableResult(
         config.table, rows, drift, result.unreadable_cells, result.items_dropped,
-        table.seconds + gathered + transformed - started, loaded - transformed, groups,
+        table.seconds + collector.seconds + transformed - started,
+        collector.load_seconds + loaded - transformed, groups,
     )  # fmt: skip
 
 

@@ -67,6 +67,8 @@ class ItemCollector:
                 kinds.setdefault(out.column_id, []).append(out.kind)
         self._kinds = kinds
         self.seconds = 0.0  # time spent in add() and frame(): the transform's share of a read
+        self.writer = None  # the dict path keeps the whole frame (see columnar.ArrowCollector)
+        self.load_seconds = 0.0
         self.reset()
 
     def reset(self) -> None:

@@ -24,6 +24,7 @@ from dev.shared.monday_sandbox import Fault, ManualClock
 from shared.api_client import MondayClient
 from shared.config import Config
 from shared.db_helper import DatabaseError, LoadError
+from shared.db_stream import TableWriter
 
 from .helpers import SANDBOX_TOKEN
 
@@ -317,7 +318,8 @@ def test_a_failed_load_leaves_the_table_as_it_was(mb, sqlite_database, monday_sa
     def broken(*_args: Any, **_kwargs: Any) -> int:
         raise LoadError("deals: disk full; the table is unchanged")
 
-    monkeypatch.setattr(mb.store, "write_board_table", broken)
+    monkeypatch.setattr(mb.store, "write_board_table", broken)  # the whole-frame load
+    monkeypatch.setattr(TableWriter, "commit", broken)  # the part-by-part load
     outcomes = by_board(run_sync(mb, sqlite_database, monday_sandbox))
     assert outcomes[DEALS].status == "failed"
     assert "disk full" in outcomes[DEALS].error

@@ -3,8 +3,13 @@ items), into PostgreSQL when DATABASE_URL names one (else SQLite):
 
 - end_to_end_items_per_second: the whole run (workflow.module.run) against the sandbox served
   by its own process over HTTP, as `nox -s run` does: extract, transform, load, metadata;
-- items_per_second: the run's transform + load time (its own stage timers);
-- peak_memory_mb: the run's peak resident memory.
+- peak_memory_mb: the run's peak resident memory;
+- items_per_second: transform + load alone: the board's pages read beforehand (decoded, as
+  the read hands them over), then timed from the first page given to the sync's collector to
+  the committed table, through the sync's own functions (collector_for, load_table);
+- the run's own stage timers (extract/transform/load items/s) are recorded beside them: in the
+  run, pages are decoded in worker threads while the transform runs, and the database loads
+  part n while part n+1 is prepared, so those stages overlap.
 
 Writes reports/monday_boards/performance.json (read by the gates) and the profiler log;
 budgets (workflow.yaml) are enforced at full scale only.
@@ -12,10 +17,12 @@ budgets (workflow.yaml) are enforced at full scale only.
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a file: the repo root (holding pyproject.toml) first
     sys.path.insert(
@@ -28,6 +35,7 @@ from dev.shared import test_framework as tf
 from dev.shared.perf_report import record_performance
 from dev.shared.performance_profiler import PerformanceProfiler
 from dev.shared.workflow_spec import load_spec
+from shared.api_client import MondayClient
 from shared.db_helper import Database
 
 pytestmark = pytest.mark.performance
@@ -79,13 +87,17 @@ def test_wide_board_throughput_and_memory(workflow, bench_scale, sandbox_url, ta
     assert len(target.read_table(f"monday_board_{WIDE_BOARD}", ["item_id"])) == items
     metrics = summary.metrics
     end_to_end = prof.results[-1]
+    board, pages = read_pages(workflow, url)  # untimed: the read is the run's extract
+    with prof.stage("transform_load", rows=items):
+        moved = transform_and_load(workflow, board, pages, target)
+    assert moved == items
     measured = {
-        "items_per_second": items / (metrics["transform_seconds"] + metrics["load_seconds"]),
+        "items_per_second": items / prof.results[-1].seconds,
         "end_to_end_items_per_second": items / end_to_end.seconds,
         "peak_memory_mb": end_to_end.peak_rss_mb,
-        "extract_items_per_second": items / metrics["extract_seconds"],
-        "transform_items_per_second": items / metrics["transform_seconds"],
-        "load_items_per_second": items / metrics["load_seconds"],
+        "run_extract_items_per_second": items / metrics["extract_seconds"],
+        "run_transform_items_per_second": items / metrics["transform_seconds"],
+        "run_load_items_per_second": items / metrics["load_seconds"],
     }
     prof.write()
     checks = record_performance("monday_boards", scale=bench_scale, measured=measured, rows=items)
@@ -95,6 +107,52 @@ def test_wide_board_throughput_and_memory(workflow, bench_scale, sandbox_url, ta
     for check in checks:
         print("  " + check.describe())
     assert all(check.ok for check in checks), [c.describe() for c in checks if not c.ok]
+
+
+class _Pages:
+    """A sink that keeps the decoded pages (the read without the transform)."""
+
+    def __init__(self, decode: Any) -> None:
+        self.decode, self.pages = decode, []
+
+    def add(self, items: Any) -> None:
+        self.pages.append(items)
+
+    def reset(self) -> None:
+        self.pages.clear()
+
+
+def _modules(workflow: Any) -> tuple[Any, Any, Any]:
+    package = workflow.module.__package__ or ""
+    return tuple(
+        importlib.import_module(f"{package}.{name}") for name in ("sync", "settings", "columnar")
+    )
+
+
+def read_pages(workflow: Any, url: str) -> tuple[dict[str, Any], list[Any]]:
+    """The wide board's metadata and its pages as the read hands them to the sync (decoded)."""
+    sync, _settings, columnar = _modules(workflow)
+    with MondayClient(url, "sandbox-token") as client:
+        board = sync.read_boards(client, [WIDE_BOARD])[WIDE_BOARD]
+        pages = _Pages(columnar.decode_page)
+        client.board_items(WIDE_BOARD, raw_values=False, sink=pages)
+    return board, pages.pages
+
+
+def transform_and_load(
+    workflow: Any, board: dict[str, Any], pages: list[Any], target: Database
+) -> int:
+    """The sync's transform + load of read pages: plan, collect page by page, load, commit."""
+    sync, settings_mod, _columnar = _modules(workflow)
+    config = settings_mod.BoardConfig(WIDE_BOARD, f"monday_board_{WIDE_BOARD}")
+    table = sync.prepare_table(target, config, board)
+    collector = sync.collector_for(
+        target, table, settings_mod.SyncSettings((config,)), subitems=False
+    )
+    with collector.writer:
+        for page in pages:
+            collector.add(page)
+        return int(sync.load_table(target, table, collector, "perf").rows)
 
 
 if __name__ == "__main__":
