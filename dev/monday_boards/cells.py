@@ -240,9 +240,18 @@ def json_dicts(values: Sequence[Any]) -> list[dict[str, Any] | None]:
 
 
 def _joined(lists: Sequence[Any], separator: str, key: str | None = None) -> np.ndarray:
+    """Each list's values (``key`` of each element) joined; null elements are left out, and
+    a list with none left is null (never the text 'None')."""
     if key is None:
-        return objects([separator.join(map(str, v)) if v else None for v in lists])
-    return objects([separator.join([str(e[key]) for e in v]) if v else None for v in lists])
+        joined = [
+            separator.join([str(e) for e in v if e is not None]) if v else None for v in lists
+        ]
+    else:
+        joined = [
+            separator.join([str(e[key]) for e in v if e[key] is not None]) if v else None
+            for v in lists
+        ]
+    return text_array(joined)
 
 
 # ----------------------------------------------------------------------------- extractors

@@ -8,10 +8,11 @@ result is the same as ``transform.ItemCollector`` (the dict path, used for subit
 gives for the same items: dates and timestamps are parsed by the same functions on the
 distinct values, and equivalence is tested on every sample board.
 
-A body that is not a clean page (GraphQL errors, another shape) is left to the client
-(``decode`` returns None): it decodes it as JSON, classifies the errors, and hands a page it
-accepts to ``add`` as a list of dicts, which is converted against the same types; values that
-do not fit those types are a MondayError naming the page, not a guess.
+A body that is not a clean page (GraphQL errors, another shape, values of other JSON types
+than the GraphQL schema gives those fields) is left to the client (``decode`` returns None):
+it decodes it as JSON, classifies the errors, and hands a page it accepts to ``add`` as a list
+of dicts. Such a page is read by the dict path (transform.ItemCollector), cell by cell: what
+it cannot read becomes null and is reported as unreadable, as for any other page.
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from shared.api_client import MondayError
-
 from .casting import cast
 from .cells import KINDS, NAT_D, NAT_S, parse_dates, parse_times, parse_timestamps
 from .columns import BoardPlan, OutputColumn
-from .transform import EXAMPLES, BoardFrame, Unreadable, log
+from .transform import EXAMPLES, BoardFrame, ItemCollector, Unreadable, log
 
 S = pa.string()
 _IDS = pa.list_(pa.struct([("id", S)]))
@@ -50,15 +49,24 @@ ITEM = pa.struct([
     ("group", pa.struct([("id", S), ("title", S)])), ("column_values", pa.list_(CELL)),
 ])  # fmt: skip
 _PAGE = pa.struct([("cursor", S), ("items", pa.list_(ITEM))])
-_COMPLEXITY = pa.struct([(k, pa.int64()) for k in ("before", "after", "query")])
+_COMPLEXITY = pa.struct(
+    [(k, pa.int64()) for k in ("before", "after", "query", "reset_in_x_seconds")]
+)
+# Top-level keys of error answers (contracts.md): a body with any of them set is the client's
+# to classify. Fields of the page not declared here are ignored, at every depth.
+_ERROR_KEYS = (
+    ("errors", pa.list_(pa.struct([("message", S)]))), ("error_code", S),
+    ("error_message", S), ("error", S), ("status_code", pa.int64()),
+)  # fmt: skip
 RESPONSE = pa.schema([
     ("data", pa.struct([
         ("complexity", _COMPLEXITY), ("next_items_page", _PAGE),
         ("boards", pa.list_(pa.struct([("id", S), ("items_page", _PAGE)]))),
     ])),
+    *_ERROR_KEYS,
 ])  # fmt: skip
 _PARSE = pa_json.ParseOptions(
-    explicit_schema=RESPONSE, unexpected_field_behavior="infer", newlines_in_values=True
+    explicit_schema=RESPONSE, unexpected_field_behavior="ignore", newlines_in_values=True
 )
 Positions = dict[str, np.ndarray]  # column id -> position of its cell in each item, -1: none
 _ITEM_COLUMNS = {  # item field kind -> path in the item struct
@@ -88,8 +96,8 @@ def decode_page(body: bytes) -> dict[str, Any] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != 1 or set(table.column_names) - {"data", "account_id", "extensions"}:
-        return None  # errors, or a shape this reader was not made for: the client decides
+    if table.num_rows != 1 or any(table.column(key)[0].is_valid for key, _ in _ERROR_KEYS):
+        return None  # an error answer, or not one answer: the client decides
     data = table.column("data").combine_chunks()
     if data.null_count:
         return None
@@ -184,7 +192,15 @@ class ArrowCollector:
     def add(self, items: ArrowItems | Sequence[Mapping[str, Any]]) -> None:
         """Keep the plan's columns of one page (items in the states synced)."""
         started = time.perf_counter()
-        array = items.items if isinstance(items, ArrowItems) else _from_dicts(items)
+        if isinstance(items, ArrowItems):
+            array = items.items
+        else:
+            try:
+                array = pa.array(list(items), type=ITEM)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                self.seconds += time.perf_counter() - started
+                self._add_odd_page(items)
+                return
         self.received += len(array)
         array = _keep_states(array, self.item_states)
         self._items.append(_without_cells(array))
@@ -192,6 +208,26 @@ class ArrowCollector:
         self.seconds += time.perf_counter() - started
         if self.writer is not None and sum(map(len, self._items)) >= self.part_rows:
             self._emit()
+
+    def _add_odd_page(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """A page whose values do not have the GraphQL types asked for (a broken answer): read
+        by the dict path, which keeps what it can read and reports the rest as unreadable."""
+        if self._items:
+            self._emit()  # the pages before it first: rows stay in board order
+        started = time.perf_counter()
+        fallback = ItemCollector(self.plan, self.item_states)
+        fallback.add(items)
+        result = fallback.frame()
+        self.received += len(items)
+        log.warning(
+            "a page of %d item(s) does not match the GraphQL types asked for: read value by value",
+            len(items),
+        )
+        part = result.frame.assign(
+            **{c: _arrow_text(result.frame[c]) for c, t in self.plan.schema.items() if t == "text"}
+        )
+        self.seconds += time.perf_counter() - started
+        self._take_part(part, result.unreadable)
 
     def frame(self) -> BoardFrame:
         """The typed frame of every item added (the same as transform.ItemCollector's)."""
@@ -208,6 +244,11 @@ class ArrowCollector:
         """The pending pages as one typed part: to the writer, or kept for ``frame``."""
         started = time.perf_counter()
         part, unreadable = self._part()
+        self.seconds += time.perf_counter() - started
+        self._take_part(part, unreadable)
+
+    def _take_part(self, part: pd.DataFrame, unreadable: list[Unreadable]) -> None:
+        started = time.perf_counter()
         self._kept += len(part)
         for found in unreadable:
             self._merge(found)
@@ -251,18 +292,6 @@ class ArrowCollector:
                 unreadable.append(_report(out, bad, ids, raw))
             data[out.sql_name] = _series(values)
         return pd.DataFrame(data, copy=False), unreadable
-
-
-def _from_dicts(items: Sequence[Mapping[str, Any]]) -> pa.StructArray:
-    try:
-        return pa.array(list(items), type=ITEM)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
-        raise MondayError(
-            f"Monday API: a page of items does not match the GraphQL types of the fields "
-            f"asked for ({exc}); not retried",
-            code="INVALID_RESPONSE",
-            retryable=False,
-        ) from exc
 
 
 def _without_cells(items: pa.StructArray) -> pa.StructArray:
@@ -441,18 +470,22 @@ def _checked(cells: pa.StructArray, _sep: str | None) -> Extracted:
 
 
 def _joined(key: str, sub: str | None, default: str) -> Callable[..., Extracted]:
-    """List fields joined (ids by ',', labels by ', ' unless a separator is set); [] -> null."""
+    """List fields joined (ids by ',', labels by ', ' unless a separator is set); null
+    elements left out; [] (or nothing left) -> null, as the dict path (cells._joined)."""
 
     def extract(cells: pa.StructArray, sep: str | None) -> Extracted:
         lists = _field(cells, key)
-        if sub is not None:  # the same lists, of the ``sub`` field of each element
-            offsets = lists.offsets.to_numpy()
-            lists = pa.ListArray.from_arrays(
-                pa.array(offsets - offsets[0]),
-                pc.struct_field(lists.flatten(), sub),
-                mask=lists.is_null(),
-            )
-        joined = _text(pc.binary_join(lists, sep or default))
+        values = pc.list_flatten(lists)
+        if sub is not None:
+            values = pc.struct_field(values, sub)
+        keep = pc.is_valid(values).to_numpy(zero_copy_only=False)
+        parents = pc.list_parent_indices(lists).to_numpy()
+        counts = np.bincount(parents[keep], minlength=len(lists))
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        rebuilt = pa.ListArray.from_arrays(
+            pa.array(offsets), values.filter(pa.array(keep)), mask=lists.is_null()
+        )
+        joined = _text(pc.binary_join(rebuilt, sep or default))
         return joined, _none(joined)
 
     return extract
@@ -501,6 +534,15 @@ def _as_numpy(values: Any) -> np.ndarray:
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
     return np.asarray(values)
+
+
+def _arrow_text(column: pd.Series[Any]) -> pd.Series[Any]:
+    """A text column of the dict path (str / None) as the Arrow path gives it."""
+    try:
+        values = pa.array(column.to_numpy(dtype=object), type=S, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return column
+    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=column.index, copy=False)
 
 
 def _series(values: Any) -> pd.Series[Any]:

@@ -134,11 +134,12 @@ def placed(fault: Fault, where: str, *, outlast_read_ahead: bool = False) -> Fau
     """A copy of ``fault`` aimed at ``where`` (first page or mid-board); made longer, for
     failures that must outlast pages read ahead (see AHEAD_SENSITIVE)."""
     place = dict(WHERE[where])
-    times = fault.times
-    if outlast_read_ahead and where == "mid-board" and fault.kind in AHEAD_SENSITIVE:
-        times *= 1 + AHEAD
     if fault.kind == "expire_cursors" and where == "first-page":
         place = {"on": "next_items_page"}
+    times = fault.times
+    ahead = place.get("on") == "next_items_page"  # pages after the first are read ahead
+    if outlast_read_ahead and ahead and fault.kind in AHEAD_SENSITIVE:
+        times *= 1 + AHEAD
     return Fault(fault.kind, times=times, status=fault.status, **place, **fault.params)
 
 

@@ -28,10 +28,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dev.monday_boards.columnar import ArrowCollector, decode_page
 from dev.monday_boards.columns import plan_board
 from dev.monday_boards.settings import BoardConfig
 from dev.monday_boards.testing.helpers import in_process_client
@@ -533,6 +536,38 @@ class ItemChecker:
         assert result.frame["item_id"].tolist() == kept  # every kept item once, in order
         self.tally.add("rows_compared", len(result.frame))
         self.unreadable += result.unreadable_cells
+        self._arrow_path(items)
+
+    def _arrow_path(self, items: list[dict[str, Any]]) -> None:
+        """The sync's path: the page as JSON bytes, decoded by Arrow (or, when its values do not
+        have the GraphQL types, by the client and read cell by cell): the same frame as the
+        dict path gives for the same JSON."""
+        try:
+            body = orjson.dumps({"data": {"next_items_page": {"cursor": None, "items": items}}})
+        except (TypeError, orjson.JSONEncodeError):
+            return  # not JSON at all: no server could send it
+        same_json = orjson.loads(body)["data"]["next_items_page"]["items"]
+        expected = board_frame(same_json, self.plan, ("active",))
+        collector = ArrowCollector(self.plan, ("active",))
+        page = decode_page(body)
+        collector.add(same_json if page is None else page["data"]["next_items_page"]["items"])
+        got = collector.frame()
+        pd.testing.assert_frame_equal(_plain(got.frame), _plain(expected.frame))
+        assert got.unreadable_cells == expected.unreadable_cells
+        self.tally.add("rows_compared", len(got.frame))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object columns of str / None (the Arrow path keeps them as Arrow)."""
+    out = {}
+    for c in frame.columns:
+        column = frame[c]
+        if isinstance(column.dtype, pd.ArrowDtype) or column.dtype == object:
+            values = column.astype(object).to_numpy(copy=True)
+            values[pd.isna(values)] = None
+            column = pd.Series(values, dtype="object")
+        out[c] = column
+    return pd.DataFrame(out)
 
 
 def test_monday_items_with_random_cells_transform_without_exceptions(all_types_board, tally):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,7 +79,8 @@ def test_a_killed_stream_loads_the_kept_parts_at_commit(pg_database, caplog):
     with db_stream.replacing_table(db, "t", SCHEMA) as writer:
         writer.write(parts[0])
         assert writer._stream is not None
-        pid = writer._stream.conn.connection.driver_connection.info.backend_pid
+        raw: Any = writer._stream.conn.connection.driver_connection
+        pid = raw.info.backend_pid
         db.read_sql("SELECT pg_terminate_backend(:pid)", {"pid": pid})
         writer.write(parts[1])  # the broken stream is dropped, the part kept
         assert writer.commit() == 2_000
