@@ -33,7 +33,7 @@ import pyarrow.json as pa_json
 from .casting import cast
 from .cells import KINDS, NAT_D, NAT_S, parse_dates, parse_times, parse_timestamps
 from .columns import BoardPlan, OutputColumn
-from .transform import EXAMPLES, BoardFrame, ItemCollector, Unreadable, log
+from .transform import EXAMPLES, BoardFrame, ItemCollector, Unreadable, log, unreadable_found
 
 S = pa.string()
 _IDS = pa.list_(pa.struct([("id", S)]))
@@ -556,9 +556,4 @@ def _report(out: OutputColumn, bad: np.ndarray, ids: pa.Array, raw: Any) -> Unre
     examples = [
         {"item_id": ids[r].as_py(), **(raw[r].as_py() if raw is not None else {})} for r in rows
     ]
-    count = int(bad.sum())
-    log.warning(
-        "column %s (%s) -> %s: %d cell(s) could not be read as %s and are null, e.g. %s",
-        out.column_id, out.monday_type, out.sql_name, count, out.sql_type, examples[:1],
-    )  # fmt: skip
-    return Unreadable(out.sql_name, out.column_id, count, examples)
+    return unreadable_found(out, int(bad.sum()), examples)

@@ -150,7 +150,11 @@ def _report(
         {"item_id": ids[r], **{key: values[r] for key, values in (fields or {}).items()}}
         for r in rows
     ]
-    count = int(bad.sum())
+    return unreadable_found(out, int(bad.sum()), examples)
+
+
+def unreadable_found(out: OutputColumn, count: int, examples: list[dict[str, Any]]) -> Unreadable:
+    """Log and describe ``count`` cells of ``out`` that could not be read (now null)."""
     log.warning(
         "column %s (%s) -> %s: %d cell(s) could not be read as %s and are null, e.g. %s",
         out.column_id, out.monday_type, out.sql_name, count, out.sql_type, examples[:1],

@@ -1,14 +1,18 @@
-"""Fixtures for the framework's own tests: a temporary copy of the repository, a demo workflow."""
+"""Fixtures for the framework's own tests: a temporary copy of the repository, a demo workflow,
+a PostgreSQL schema of its own."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from dev.shared import test_framework as tf
 from dev.shared.noxkit import ROOT
+from shared.db_helper import Database
 
 DEMO_MAIN = '''"""Demo workflow used by the framework's promotion and deployment tests."""
 
@@ -58,6 +62,15 @@ def git(repo: Path, *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+@pytest.fixture
+def pg_database(tmp_path: Path) -> Iterator[Database]:
+    """A PostgreSQL schema of its own (REQUIRE_DATABASES makes a missing URL an error)."""
+    if "postgresql" not in tf.available_backends():
+        pytest.skip("no PostgreSQL URL set (CI sets DATABASE_URL)")
+    with tf.isolated_database("postgresql", tmp_path) as db:
+        yield db
 
 
 @pytest.fixture

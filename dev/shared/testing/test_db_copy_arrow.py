@@ -20,14 +20,6 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
-def pg_database(tmp_path):
-    if "postgresql" not in tf.available_backends():
-        pytest.skip("no PostgreSQL URL set (CI sets DATABASE_URL)")
-    with tf.isolated_database("postgresql", tmp_path) as db:
-        yield db
-
-
-@pytest.fixture
 def arrow_streams(monkeypatch) -> list[str]:
     """Spy: the table of every batch streamed through Arrow (empty: the row path ran)."""
     seen: list[str] = []

@@ -63,14 +63,6 @@ def server_database(request, tmp_path):
         yield db
 
 
-@pytest.fixture
-def pg_database(tmp_path):
-    if "postgresql" not in SERVERS:
-        pytest.skip("no PostgreSQL URL set (CI sets DATABASE_URL)")
-    with tf.isolated_database("postgresql", tmp_path) as db:
-        yield db
-
-
 def every_type_frame() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -8,19 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dev.shared import test_framework as tf
 from shared import db_copy_arrow, db_stream
 from shared.db_helper import Database, TableSchema
 
 SCHEMA = TableSchema("t", {"id": "text", "qty": "float", "day": "date", "note": "text"}, ("id",))
-
-
-@pytest.fixture
-def pg_database(tmp_path):
-    if "postgresql" not in tf.available_backends():
-        pytest.skip("no PostgreSQL URL set (CI sets DATABASE_URL)")
-    with tf.isolated_database("postgresql", tmp_path) as db:
-        yield db
 
 
 def part(start: int, rows: int, version: int = 1) -> pd.DataFrame:
