@@ -875,18 +875,20 @@ def test_arrow_path_reports_unreadable_cells_and_keeps_states_like_the_dict_path
 
 @pytest.mark.requirement("REQ-MB-018")
 def test_arrow_path_reads_pages_that_break_the_graphql_types_cell_by_cell(mb):
-    # a number that is an object, a checkbox that is a string: the page is read by the dict
-    # path, between Arrow pages, in board order, its bad cells null and reported
-    plan = plan_of(mb, {"id": "1", "columns": [{"id": "n", "title": "N", "type": "numbers"},
-                                               {"id": "c", "title": "C", "type": "checkbox"}]})  # fmt: skip
-    good = [
-        {"id": "1", "column_values": [{"id": "n", "number": 2.5}, {"id": "c", "checked": True}]}
-    ]
-    odd = [{"id": "2", "column_values": [{"id": "n", "number": {"not": "a float"}},
-                                         {"id": "c", "checked": "true"}]}]  # fmt: skip
+    # a number that is an object, a checkbox and a text that are of other JSON types: the page
+    # is read by the dict path, between Arrow pages, in board order, bad cells null + reported
+    columns = [{"id": c, "title": c.upper(), "type": t}
+               for c, t in (("n", "numbers"), ("c", "checkbox"), ("t", "text"))]  # fmt: skip
+    plan = plan_of(mb, {"id": "1", "columns": columns})
+    good = [{"id": "1", "column_values": [
+        {"id": "n", "number": 2.5}, {"id": "c", "checked": True}, {"id": "t", "text": "x"}]}]  # fmt: skip
+    odd = [{"id": "2", "column_values": [
+        {"id": "n", "number": {"not": "a float"}}, {"id": "c", "checked": "true"},
+        {"id": "t", "text": 7}]}]  # fmt: skip
     expected, got = _both_paths(mb, plan, [good, odd, good])
     _assert_same(expected, got)
     assert got.frame["item_id"].tolist() == ["1", "2", "1"]
+    assert got.frame["t"].tolist() == ["x", 7, "x"]  # as it came: the load writes '7'
     assert [(u.sql_column, u.count) for u in got.unreadable] == [("n", 1)]
 
 
