@@ -164,6 +164,7 @@ class _PgStream:
         self._copy_cm: Any = None
         self.copy: Any = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=SENDER_QUEUE)
+        self.sent_commit = False
         self._sender: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -239,11 +240,15 @@ class _PgStream:
         self.db._step("copy_written", self.conn)
         _pg_swap(self.db, self.conn, self.table, self.fresh)
         self.db._step("before_commit", self.conn)
+        self.sent_commit = True  # from here on, a failure may have committed all the same
         self.trans.commit()
         self.conn.close()
 
     def committed_anyway(self) -> bool:
-        """After a failed commit: whether the transaction committed all the same."""
+        """After a failed commit: whether the transaction committed all the same (asked only
+        when the COMMIT was sent: a failure before it cannot have committed)."""
+        if not self.sent_commit:
+            return False
         try:
             return self.attempt.committed(self.db)
         except Exception as exc:  # noqa: BLE001 - unknown: the parts are loaded again

@@ -140,3 +140,44 @@ def test_commit_twice_and_write_after_commit_are_refused(pg_database):
         writer.write(part(0, 1))
     with pytest.raises(RuntimeError, match="twice"):
         writer.commit()
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_a_lost_commit_answer_ends_with_the_new_table(pg_database, monkeypatch, caplog, committed):
+    """The COMMIT ran (or not) on the server, then the connection died before the answer:
+    committed, the writer settles it and loads nothing again; not, it loads the kept parts."""
+    db = pg_database
+    parts = [part(0, 500), part(500, 500)]
+    dialect = db.engine.dialect
+    real_commit = dialect.do_commit
+    armed: list[str] = []
+
+    def lossy_commit(dbapi_connection: Any) -> None:
+        if armed == ["before_commit"]:
+            armed.append("cut")
+            if committed:
+                real_commit(dbapi_connection)
+            else:
+                dbapi_connection.rollback()
+            raw = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+            db.read_sql("SELECT pg_terminate_backend(:pid, 5000)", {"pid": raw.info.backend_pid})
+            raw.execute("SELECT 1")  # raises: the server closed the connection
+        real_commit(dbapi_connection)
+
+    def arm(step: str, _conn: Any) -> None:
+        if step == "before_commit" and not armed:
+            armed.append(step)
+
+    monkeypatch.setattr(dialect, "do_commit", lossy_commit)
+    db._load_hook = arm
+    with db.replacing_table("t", SCHEMA) as writer:
+        for frame in parts:
+            writer.write(frame)
+        assert writer.commit() == 1_000
+    db._load_hook = None
+    monkeypatch.setattr(dialect, "do_commit", real_commit)
+    assert armed == ["before_commit", "cut"]
+    assert writer.streamed is committed  # committed: settled; not: the parts loaded again
+    assert ("took effect" in caplog.text) is committed
+    assert db.table_checksum("t", order_by=["id"]) == reference(db, parts)
+    assert leftovers(db) == []
