@@ -1,4 +1,5 @@
-"""Pages of items straight from response bytes to Arrow columns: the fast path of a board read.
+"""Pages of items straight from response bytes to Arrow columns: the fast path of a board read
+(the decoder and its types: arrow_pages.py; the extractors per kind: arrow_cells.py).
 
 ``ArrowCollector`` is the client's sink (shared.api_client.ItemSink) for a board read with the
 lean query: ``decode`` parses each page's response body with Arrow's JSON reader against the
@@ -18,9 +19,8 @@ it cannot read becomes null and is reported as unreadable, as for any other page
 from __future__ import annotations
 
 import functools
-import io
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -28,116 +28,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pa_json
 
+from .arrow_cells import EXTRACT, READS, arrow_text, as_numpy, as_series, item_field, text_or_null
+from .arrow_pages import CELL, ITEM, ArrowItems, S, decode_page, no_items, without_cells
 from .casting import cast
-from .cells import KINDS, NAT_D, NAT_S, parse_dates, parse_times, parse_timestamps
 from .columns import BoardPlan, OutputColumn
 from .transform import EXAMPLES, BoardFrame, ItemCollector, Unreadable, log, unreadable_found
 
-S = pa.string()
-_IDS = pa.list_(pa.struct([("id", S)]))
-CELL = pa.struct([
-    ("id", S), ("text", S), ("label", S), ("date", S), ("time", S), ("number", pa.float64()),
-    ("from", S), ("to", S), ("checked", pa.bool_()), ("country", pa.struct([("code", S)])),
-    ("persons_and_teams", _IDS), ("values", pa.list_(pa.struct([("label", S)]))),
-    ("display_value", S), ("linked_item_ids", pa.list_(S)), ("subitems_ids", pa.list_(S)),
-    ("item_id", S), ("updated_at", S),
-])  # fmt: skip
-ITEM = pa.struct([
-    ("id", S), ("name", S), ("state", S), ("created_at", S), ("updated_at", S),
-    ("group", pa.struct([("id", S), ("title", S)])), ("column_values", pa.list_(CELL)),
-])  # fmt: skip
-_PAGE = pa.struct([("cursor", S), ("items", pa.list_(ITEM))])
-_COMPLEXITY = pa.struct(
-    [(k, pa.int64()) for k in ("before", "after", "query", "reset_in_x_seconds")]
-)
-# Top-level keys of error answers (contracts.md): a body with any of them set is the client's
-# to classify. Fields of the page not declared here are ignored, at every depth.
-_ERROR_KEYS = (
-    ("errors", pa.list_(pa.struct([("message", S)]))), ("error_code", S),
-    ("error_message", S), ("error", S), ("status_code", pa.int64()),
-)  # fmt: skip
-RESPONSE = pa.schema([
-    ("data", pa.struct([
-        ("complexity", _COMPLEXITY), ("next_items_page", _PAGE),
-        ("boards", pa.list_(pa.struct([("id", S), ("items_page", _PAGE)]))),
-    ])),
-    *_ERROR_KEYS,
-])  # fmt: skip
-_PARSE = pa_json.ParseOptions(
-    explicit_schema=RESPONSE, unexpected_field_behavior="ignore", newlines_in_values=True
-)
+__all__ = ["ArrowCollector", "ArrowItems", "FrameWriter", "decode_page"]
 Positions = dict[str, np.ndarray]  # column id -> position of its cell in each item, -1: none
-_ITEM_COLUMNS = {  # item field kind -> path in the item struct
-    "item.id": ("id",), "item.name": ("name",), "item.state": ("state",),
-    "item.created_at": ("created_at",), "item.updated_at": ("updated_at",),
-    "item.group_id": ("group", "id"), "item.group_title": ("group", "title"),
-}  # fmt: skip
-
-
-class ArrowItems:
-    """One page of items as an Arrow struct array (what ``decode`` puts under ``items``)."""
-
-    def __init__(self, items: pa.StructArray) -> None:
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
-def decode_page(body: bytes) -> dict[str, Any] | None:
-    """A response body as the client's dict, its items as ArrowItems; None if not a clean page."""
-    try:
-        table = pa_json.read_json(
-            io.BytesIO(body),
-            read_options=pa_json.ReadOptions(block_size=len(body) + 1, use_threads=False),
-            parse_options=_PARSE,
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if table.num_rows != 1 or any(table.column(key)[0].is_valid for key, _ in _ERROR_KEYS):
-        return None  # an error answer, or not one answer: the client decides
-    data = table.column("data").combine_chunks()
-    if data.null_count:
-        return None
-    page = _page_of(data)
-    if page is None:
-        return None
-    complexity = data.field("complexity")[0].as_py()
-    out: dict[str, Any] = {} if complexity is None else {"complexity": complexity}
-    return {"data": out | page}
-
-
-def _page_of(data: pa.StructArray) -> dict[str, Any] | None:
-    nxt, boards = data.field("next_items_page"), data.field("boards")
-    if nxt.is_valid()[0].as_py():
-        return {"next_items_page": _page(nxt)}
-    if boards.is_valid()[0].as_py():
-        flat = boards.flatten()
-        if len(flat) == 0:
-            return {"boards": []}
-        pages = flat.field("items_page")
-        if len(flat) != 1 or not pages.is_valid()[0].as_py():
-            return None
-        return {"boards": [{"id": flat.field("id")[0].as_py(), "items_page": _page(pages)}]}
-    return None
-
-
-def _page(page: pa.StructArray) -> dict[str, Any]:
-    items = page.field("items")
-    return {
-        "cursor": page.field("cursor")[0].as_py(),
-        "items": ArrowItems(items.flatten() if items.is_valid()[0].as_py() else _empty()),
-    }
-
-
-def _empty() -> pa.StructArray:
-    return pa.array([], type=ITEM)
-
-
-def _no_items() -> pa.StructArray:
-    return _without_cells(_empty())
 
 
 class FrameWriter(Protocol):
@@ -203,7 +102,7 @@ class ArrowCollector:
                 return
         self.received += len(array)
         array = _keep_states(array, self.item_states)
-        self._items.append(_without_cells(array))
+        self._items.append(without_cells(array))
         self._pages.append(_positions(array, list(self._cells)))
         self.seconds += time.perf_counter() - started
         if self.writer is not None and sum(map(len, self._items)) >= self.part_rows:
@@ -224,7 +123,7 @@ class ArrowCollector:
             len(items),
         )
         part = result.frame.assign(
-            **{c: _arrow_text(result.frame[c]) for c, t in self.plan.schema.items() if t == "text"}
+            **{c: arrow_text(result.frame[c]) for c, t in self.plan.schema.items() if t == "text"}
         )
         self.seconds += time.perf_counter() - started
         self._take_part(part, result.unreadable)
@@ -272,34 +171,26 @@ class ArrowCollector:
             )
 
     def _part(self) -> tuple[pd.DataFrame, list[Unreadable]]:
-        items = pa.concat_arrays(self._items) if self._items else _no_items()
+        items = pa.concat_arrays(self._items) if self._items else no_items()
         cells = _columns(self._pages, self._cells)
         self._items, self._pages = [], []
-        ids = _text(items.field("id"))
+        ids = text_or_null(items.field("id"))
         data: dict[str, pd.Series[Any]] = {}
         unreadable: list[Unreadable] = []
         for out in self.plan.outputs:
             if out.kind.startswith("item."):
-                values, bad = _item_field(items, out.kind), np.zeros(len(items), dtype=bool)
+                values, bad = item_field(items, out.kind), np.zeros(len(items), dtype=bool)
                 raw = None
             else:
                 raw = cells[out.column_id]
                 values, bad = EXTRACT[out.kind](raw, out.separator)
             if out.cast_from is not None:
-                values, lost = cast(_as_numpy(values), out.sql_type)
+                values, lost = cast(as_numpy(values), out.sql_type)
                 bad = bad | lost
             if bad.any():
                 unreadable.append(_report(out, bad, ids, raw))
-            data[out.sql_name] = _series(values)
+            data[out.sql_name] = as_series(values)
         return pd.DataFrame(data, copy=False), unreadable
-
-
-def _without_cells(items: pa.StructArray) -> pa.StructArray:
-    """The item fields alone (keeping column_values would copy every page again at the end)."""
-    names = [f.name for f in ITEM if f.name != "column_values"]
-    return pa.StructArray.from_arrays(
-        [items.field(name) for name in names], fields=[ITEM.field(n) for n in names]
-    )
 
 
 def _keep_states(items: pa.StructArray, states: Sequence[str]) -> pa.StructArray:
@@ -393,162 +284,6 @@ def _concat(chunks: list[pa.Array], kind: pa.DataType) -> pa.Array:
     if not chunks:
         return pa.array([], type=kind)
     return chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
-
-
-# ----------------------------------------------------------------------------- extractors
-Extracted = tuple[Any, np.ndarray]  # values (Arrow string array or numpy) and unreadable mask
-
-
-def _text(values: pa.Array) -> pa.Array:
-    """Strings with '' (Monday's empty text) as null."""
-    values = values.cast(S)
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, S), values)
-
-
-def _none(values: pa.Array) -> np.ndarray:
-    return np.zeros(len(values), dtype=bool)
-
-
-def _field(cells: pa.StructArray, *path: str) -> pa.Array:
-    out: pa.Array = cells
-    for name in path:
-        out = pc.struct_field(out, name)
-    return out
-
-
-def _parsed(raw: pa.Array, parse: Callable[[np.ndarray], np.ndarray], empty: Any) -> np.ndarray:
-    """``parse`` on the distinct strings only (the dict path's parsers), spread to every row."""
-    encoded = raw.dictionary_encode()
-    return by_unique_codes(encoded, parse, empty)
-
-
-def by_unique_codes(
-    encoded: pa.DictionaryArray, parse: Callable[[np.ndarray], np.ndarray], empty: Any
-) -> np.ndarray:
-    parsed = np.asarray(parse(encoded.dictionary.to_numpy(zero_copy_only=False)))
-    codes = encoded.indices.fill_null(-1).to_numpy()
-    return np.concatenate([parsed, np.array([empty], dtype=parsed.dtype)])[codes]
-
-
-def _unreadable(raw: pa.Array, result: np.ndarray) -> np.ndarray:
-    present = pc.fill_null(pc.not_equal(raw, ""), False).to_numpy(zero_copy_only=False)
-    return np.asarray(present & pd.isna(result), dtype=bool)
-
-
-def _kind_text(*path: str) -> Callable[[pa.StructArray, str | None], Extracted]:
-    def extract(cells: pa.StructArray, _sep: str | None) -> Extracted:
-        values = _text(_field(cells, *path))
-        return values, _none(values)
-
-    return extract
-
-
-def _number(cells: pa.StructArray, _sep: str | None) -> Extracted:
-    values = _field(cells, "number").to_numpy(zero_copy_only=False).astype("float64")
-    return values, _none(values)
-
-
-def _dates(key: str) -> Callable[[pa.StructArray, str | None], Extracted]:
-    def extract(cells: pa.StructArray, _sep: str | None) -> Extracted:
-        raw = _text(_field(cells, key))
-        dates = _parsed(raw, parse_dates, NAT_D)
-        return dates, _unreadable(raw, dates)
-
-    return extract
-
-
-def _date_time(cells: pa.StructArray, _sep: str | None) -> Extracted:
-    day = _parsed(_text(_field(cells, "date")), parse_dates, NAT_D).astype("datetime64[s]")
-    times = _text(_field(cells, "time"))
-    stamps = day + _parsed(times, parse_times, np.timedelta64("NaT", "s"))
-    return stamps, _unreadable(times, stamps)
-
-
-def _checked(cells: pa.StructArray, _sep: str | None) -> Extracted:
-    flags = pc.fill_null(_field(cells, "checked"), False).to_numpy(zero_copy_only=False)
-    return np.asarray(flags, dtype=bool), _none(flags)
-
-
-def _joined(key: str, sub: str | None, default: str) -> Callable[..., Extracted]:
-    """List fields joined (ids by ',', labels by ', ' unless a separator is set); null
-    elements left out; [] (or nothing left) -> null, as the dict path (cells._joined)."""
-
-    def extract(cells: pa.StructArray, sep: str | None) -> Extracted:
-        lists = _field(cells, key)
-        values = pc.list_flatten(lists)
-        if sub is not None:
-            values = pc.struct_field(values, sub)
-        keep = pc.is_valid(values).to_numpy(zero_copy_only=False)
-        parents = pc.list_parent_indices(lists).to_numpy()
-        counts = np.bincount(parents[keep], minlength=len(lists))
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        rebuilt = pa.ListArray.from_arrays(
-            pa.array(offsets), values.filter(pa.array(keep)), mask=lists.is_null()
-        )
-        joined = _text(pc.binary_join(rebuilt, sep or default))
-        return joined, _none(joined)
-
-    return extract
-
-
-def _updated_at(cells: pa.StructArray, _sep: str | None) -> Extracted:
-    raw = _text(_field(cells, "updated_at"))
-    stamps = _parsed(raw, parse_timestamps, NAT_S)
-    return stamps, _unreadable(raw, stamps)
-
-
-EXTRACT: Mapping[str, Callable[[pa.StructArray, str | None], Extracted]] = {
-    "text": _kind_text("text"),
-    "display": _kind_text("display_value"),
-    "label": _kind_text("label"),
-    "number": _number,
-    "date": _dates("date"),
-    "date_time": _date_time,
-    "timeline_from": _dates("from"),
-    "timeline_to": _dates("to"),
-    "checked": _checked,
-    "country_code": _kind_text("country", "code"),
-    "people_ids": _joined("persons_and_teams", "id", ","),
-    "linked_ids": _joined("linked_item_ids", None, ","),
-    "subitem_ids": _joined("subitems_ids", None, ","),
-    "dropdown": _kind_text("text"),
-    "dropdown_joined": _joined("values", "label", ", "),
-    "item_id": _kind_text("item_id"),
-    "updated_at": _updated_at,
-}
-# the cell fields each kind reads (the first choice of cells.KINDS: the lean query's fields)
-READS: Mapping[str, tuple[str, ...]] = {kind: spec.prefer[0] for kind, spec in KINDS.items()}
-assert set(EXTRACT) == set(KINDS), "every kind of the dict path has an Arrow extractor"
-
-
-def _item_field(items: pa.StructArray, kind: str) -> Any:
-    if kind == "item.id":
-        return items.field("id").cast(S)
-    values = _text(_field(items, *_ITEM_COLUMNS[kind]))
-    if kind in ("item.created_at", "item.updated_at"):
-        return _parsed(values, parse_timestamps, NAT_S)
-    return values
-
-
-def _as_numpy(values: Any) -> np.ndarray:
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
-    return np.asarray(values)
-
-
-def _arrow_text(column: pd.Series[Any]) -> pd.Series[Any]:
-    """A text column of the dict path (str / None) as the Arrow path gives it."""
-    try:
-        values = pa.array(column.to_numpy(dtype=object), type=S, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return column
-    return pd.Series(pd.arrays.ArrowExtensionArray(values), index=column.index, copy=False)
-
-
-def _series(values: Any) -> pd.Series[Any]:
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return pd.Series(pd.arrays.ArrowExtensionArray(values), copy=False)
-    return pd.Series(values, dtype=object if values.dtype == object else None, copy=False)
 
 
 def _report(out: OutputColumn, bad: np.ndarray, ids: pa.Array, raw: Any) -> Unreadable:

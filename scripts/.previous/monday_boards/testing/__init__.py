@@ -1,0 +1,1 @@
+"""Tests of the monday_boards workflow (unit, edge cases, integration, performance)."""

@@ -1,0 +1,1 @@
+"""Validation scripts of monday_boards (run by `nox -s validation -- monday_boards`)."""
