@@ -268,8 +268,3 @@ class _PgStream:
             copy_cm, self._copy_cm, self.copy = self._copy_cm, None, None
             failure = RuntimeError("streamed load abandoned")
             copy_cm.__exit__(RuntimeError, failure, None)  # sends CopyFail: nothing is kept
-
-
-def replacing_table(db: Database, table: str, schema: TableSchema) -> TableWriter:
-    """A TableWriter for ``table`` (see the module doc)."""
-    return TableWriter(db, table, schema)

@@ -164,25 +164,23 @@ def _read_items(
     to the end; with a ``sink`` every page goes to it and the list stays empty. A sink that
     decodes pages itself gets them read ahead (monday_ahead) while ``room`` says the
     complexity budget has room for them."""
+    filtered = column_ids is not None
+    extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
+    queries = (
+        _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values),
+        _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values),
+    )
     decode: Decode | None = getattr(sink, "decode", None)
     if decode is None or room is None:
-        return _one_pass(
-            execute, board_id, column_ids, state, subitems, page_limit, raw_values, sink, None
-        )
-    nxt = _next_page_query(
-        filtered=column_ids is not None, subitems=subitems, raw_values=raw_values
-    )
-    extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
+        return _one_pass(execute, board_id, state, page_limit, queries, extra, decode, sink, None)
     ahead = ReadAhead(
-        functools.partial(_fetch_next, execute, nxt, decode),
+        functools.partial(_fetch_next, execute, queries[1], decode),
         lambda cursor: {"c": cursor, "limit": page_limit, **extra},
         lambda cursor: f"board {board_id} page (cursor {cursor[:24]}..., read ahead)",
         room,
     )
     with ahead:
-        return _one_pass(
-            execute, board_id, column_ids, state, subitems, page_limit, raw_values, sink, ahead
-        )
+        return _one_pass(execute, board_id, state, page_limit, queries, extra, decode, sink, ahead)
 
 
 def _fetch_next(
@@ -200,22 +198,20 @@ def _fetch_next(
 def _one_pass(
     execute: _Execute,
     board_id: str,
-    column_ids: Sequence[str] | None,
     state: str,
-    subitems: bool,
     page_limit: int,
-    raw_values: bool,
+    queries: tuple[str, str],
+    extra: dict[str, Any],
+    decode: Decode | None,
     sink: ItemSink | None,
     ahead: ReadAhead | None,
 ) -> tuple[list[dict[str, Any]], int, int]:
-    filtered = column_ids is not None
-    extra = {"columns": [str(c) for c in column_ids]} if column_ids is not None else {}
-    first = _first_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
+    """One pass: the first page (``queries[0]``), then the cursor to the end (``queries[1]``,
+    or the pages read ahead)."""
     variables = {"board": [board_id], "state": state, "limit": page_limit, **extra}
-    decode: Decode | None = getattr(sink, "decode", None)
     on_body = None if ahead is None else ahead.on_body
     context = f"board {board_id} page 1"
-    boards = execute(first, variables, context, decode, on_body=on_body).get("boards")
+    boards = execute(queries[0], variables, context, decode, on_body=on_body).get("boards")
     if not isinstance(boards, list) or not boards:
         raise MondayNotFoundError(
             f"Monday API board {board_id}: no such board with state={state!r} visible to "
@@ -223,9 +219,10 @@ def _one_pass(
             code="BOARD_NOT_FOUND",
         )
     page = _as_dict(_as_dict(boards[0]).get("items_page"))
-    nxt = _next_page_query(filtered=filtered, subitems=subitems, raw_values=raw_values)
     read_next: Callable[[dict[str, Any], str], dict[str, Any]] = (
-        functools.partial(execute, nxt, decode=decode) if ahead is None else _ahead_reader(ahead)
+        functools.partial(execute, queries[1], decode=decode)
+        if ahead is None
+        else _ahead_reader(ahead)
     )
     return _follow_cursor(read_next, board_id, page, page_limit, extra, sink)
 

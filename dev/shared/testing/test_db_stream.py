@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shared import db_copy_arrow, db_stream
+from shared import db_copy_arrow
 from shared.db_helper import Database, TableSchema
 
 SCHEMA = TableSchema("t", {"id": "text", "qty": "float", "day": "date", "note": "text"}, ("id",))
@@ -40,7 +40,7 @@ def test_parts_stream_into_postgresql_and_swap_in_at_commit(pg_database):
     db = pg_database
     db.replace_table_atomically(part(0, 10, version=0), "t", schema=SCHEMA)
     parts = [part(0, 3_000), part(3_000, 2_500), part(5_500, 1)]
-    with db_stream.replacing_table(db, "t", SCHEMA) as writer:
+    with db.replacing_table("t", SCHEMA) as writer:
         for frame in parts:
             writer.write(frame)
         assert db.table_checksum("t", order_by=["id"]) == reference(db, [part(0, 10, 0)], "old")
@@ -56,7 +56,7 @@ def test_leaving_without_commit_keeps_the_old_table(pg_database):
     before = db.table_checksum("t", order_by=["id"])
     with (  # noqa: PT012 - the with block is what is tested
         pytest.raises(RuntimeError, match="read failed"),
-        db_stream.replacing_table(db, "t", SCHEMA) as writer,
+        db.replacing_table("t", SCHEMA) as writer,
     ):
         writer.write(part(0, 500))
         raise RuntimeError("read failed")
@@ -67,7 +67,7 @@ def test_leaving_without_commit_keeps_the_old_table(pg_database):
 def test_a_killed_stream_loads_the_kept_parts_at_commit(pg_database, caplog):
     db = pg_database
     parts = [part(0, 1_000), part(1_000, 1_000)]
-    with db_stream.replacing_table(db, "t", SCHEMA) as writer:
+    with db.replacing_table("t", SCHEMA) as writer:
         writer.write(parts[0])
         assert writer._stream is not None
         raw: Any = writer._stream.conn.connection.driver_connection
@@ -84,7 +84,7 @@ def test_a_killed_stream_loads_the_kept_parts_at_commit(pg_database, caplog):
 def test_duplicate_keys_across_parts_end_as_replace_does_last_row_wins(pg_database):
     db = pg_database
     parts = [part(0, 100, version=1), part(50, 100, version=2)]
-    with db_stream.replacing_table(db, "t", SCHEMA) as writer:
+    with db.replacing_table("t", SCHEMA) as writer:
         for frame in parts:
             writer.write(frame)
         assert writer.commit() == 150
@@ -95,7 +95,7 @@ def test_duplicate_keys_across_parts_end_as_replace_does_last_row_wins(pg_databa
 
 def test_restart_forgets_the_parts_written(pg_database):
     db = pg_database
-    with db_stream.replacing_table(db, "t", SCHEMA) as writer:
+    with db.replacing_table("t", SCHEMA) as writer:
         writer.write(part(0, 300, version=1))
         writer.restart()
         writer.write(part(0, 200, version=2))
@@ -108,7 +108,7 @@ def test_without_arrow_the_parts_load_at_commit(pg_database, monkeypatch):
     monkeypatch.setattr(db_copy_arrow, "ENABLED", False)
     db = pg_database
     parts = [part(0, 40), part(40, 40)]
-    with db_stream.replacing_table(db, "t", SCHEMA) as writer:
+    with db.replacing_table("t", SCHEMA) as writer:
         for frame in parts:
             writer.write(frame)
         writer.commit()
@@ -128,13 +128,13 @@ def test_every_backend_ends_with_the_replace_of_all_parts(database):
 
 
 def test_an_empty_source_gives_an_empty_table(pg_database):
-    with db_stream.replacing_table(pg_database, "t", SCHEMA) as writer:
+    with pg_database.replacing_table("t", SCHEMA) as writer:
         assert writer.commit() == 0
     assert list(pg_database.read_table("t").columns) == list(SCHEMA.columns)
 
 
 def test_commit_twice_and_write_after_commit_are_refused(pg_database):
-    writer = db_stream.replacing_table(pg_database, "t", SCHEMA)
+    writer = pg_database.replacing_table("t", SCHEMA)
     writer.commit()
     with pytest.raises(RuntimeError, match="after commit"):
         writer.write(part(0, 1))
